@@ -1,0 +1,1 @@
+export { InMemoryCAS } from './in-memory-cas.js'

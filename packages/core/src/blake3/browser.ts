@@ -1,0 +1,9 @@
+import { blake3 as nobleBlake3 } from '@noble/hashes/blake3.js'
+
+// Browsers cannot load blake3-wasm's WebAssembly synchronously, and the HAMT hashes keys on a
+// synchronous path; @noble/hashes gives the same digests in plain JavaScript.
+
+/** 32-byte BLAKE3 digest (pure JavaScript). */
+export function blake3(data: Uint8Array): Uint8Array<ArrayBuffer> {
+  return nobleBlake3(data) as Uint8Array<ArrayBuffer>
+}

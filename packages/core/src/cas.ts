@@ -1,0 +1,64 @@
+import type { CID } from 'multiformats/cid'
+import { InvalidRangeError } from './errors.js'
+
+/** How a block is labelled in its CID: opaque bytes, or IPLD data that may link to other blocks. */
+export type Codec = 'raw' | 'dag-cbor'
+
+/**
+ * A byte range of a stored block: `{ offset, length? }` reads from `offset` (to the end when `length`
+ * is omitted); `{ suffix }` reads the last `suffix` bytes. Ranges that run past the end are clipped,
+ * like HTTP ranges; an `offset` past the end is an {@link InvalidRangeError}.
+ */
+export type ByteRange = { offset: number; length?: number } | { suffix: number }
+
+/** Options every store call accepts. */
+export interface CallOptions {
+  /** Aborts the call; the promise rejects with the signal's reason. */
+  signal?: AbortSignal
+}
+
+/**
+ * A content-addressed store: the one thing a backend implements to hold a HAMT.
+ *
+ * `save` must be deterministic in the sense that matters for wire compatibility: the CID it returns
+ * names the bytes (for py-hamt compatibility, a CIDv1 with a blake3 multihash, as Kubo returns for
+ * blocks up to its chunk size). `load` must return exactly the bytes saved under that CID, or the
+ * requested range of them. Returned bytes are to be treated as read-only.
+ */
+export interface ContentAddressedStore {
+  /** Stores `data` and returns its CID, labelled with `codec`. */
+  save(data: Uint8Array, codec: Codec, options?: CallOptions): Promise<CID>
+  /** Returns the bytes of `id`, or the given range of them. */
+  load(id: CID, range?: ByteRange, options?: CallOptions): Promise<Uint8Array>
+}
+
+/**
+ * Checks a {@link ByteRange} and returns the absolute `[start, end)` it covers in `size` bytes.
+ * Backends use this so every store clips and rejects ranges the same way.
+ */
+export function resolveRange(range: ByteRange, size: number): { start: number; end: number } {
+  if ('suffix' in range) {
+    if (!Number.isSafeInteger(range.suffix) || range.suffix < 0) {
+      throw new InvalidRangeError(`suffix must be a non-negative integer, got ${String(range.suffix)}`)
+    }
+    return { start: Math.max(0, size - range.suffix), end: size }
+  }
+  const { offset, length } = range
+  if (!Number.isSafeInteger(offset) || offset < 0) {
+    throw new InvalidRangeError(`offset must be a non-negative integer, got ${String(offset)}`)
+  }
+  if (length !== undefined && (!Number.isSafeInteger(length) || length < 0)) {
+    throw new InvalidRangeError(`length must be a non-negative integer, got ${String(length)}`)
+  }
+  if (offset > size) {
+    throw new InvalidRangeError(`offset ${offset} is past the end of ${size} bytes`)
+  }
+  return { start: offset, end: length === undefined ? size : Math.min(size, offset + length) }
+}
+
+/** Returns the part of `bytes` that `range` selects (a view, not a copy). */
+export function sliceRange(bytes: Uint8Array, range: ByteRange | undefined): Uint8Array {
+  if (range === undefined) return bytes
+  const { start, end } = resolveRange(range, bytes.length)
+  return bytes.subarray(start, end)
+}

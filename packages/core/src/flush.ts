@@ -1,0 +1,25 @@
+import type { CID } from 'multiformats/cid'
+import { encodeNode, HamtNode } from './node.js'
+
+/**
+ * Saves every changed node under `node`, children before parents (a parent's block holds its
+ * children's CIDs), siblings concurrently; `save` bounds the concurrency. A node is marked saved only
+ * once its own save succeeded, so after a failure a second flush saves exactly what is missing.
+ */
+export async function flush(node: HamtNode, save: (bytes: Uint8Array) => Promise<CID>): Promise<CID> {
+  if (node.cid !== undefined) return node.cid
+  const children: Promise<CID>[] = []
+  for (const slot of node.slots) {
+    if (slot instanceof HamtNode && slot.cid === undefined) children.push(flush(slot, save))
+  }
+  if (children.length > 0) {
+    // Let every sibling finish before failing, so nothing keeps writing after the error surfaces.
+    const results = await Promise.allSettled(children)
+    for (const result of results) if (result.status === 'rejected') throw result.reason
+  }
+  const bytes = encodeNode(node)
+  const cid = await save(bytes)
+  node.cid = cid
+  node.size = bytes.length
+  return cid
+}

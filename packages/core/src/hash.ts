@@ -1,0 +1,39 @@
+import { from } from 'multiformats/hashes/hasher'
+import { blake3 } from '#blake3'
+import { InvalidOptionError } from './errors.js'
+
+/**
+ * Places a key in the HAMT: takes the key's UTF-8 bytes, returns its hash. Byte `d` of the hash picks
+ * the slot at depth `d`, so the hash length bounds the depth of the tree.
+ */
+export type HashFn = (key: Uint8Array) => Uint8Array
+
+/** The default {@link HashFn}, as py-hamt's `blake3_hashfn`: the 32-byte BLAKE3 digest. */
+export const blake3HashFn: HashFn = blake3
+
+/** BLAKE3-256 as a multiformats hasher (multihash code 0x1e), for building and checking CIDs. */
+export const blake3Hasher = from({ name: 'blake3', code: 0x1e, encode: blake3 })
+
+/**
+ * Reads `nbits` bits of `hash`, starting at bit `depth * nbits` (most significant bit first), as an
+ * unsigned integer: py-hamt's `extract_bits`. With `nbits = 8` this is `hash[depth]`.
+ *
+ * @throws {InvalidOptionError} when `nbits` is not 1–32 or the bits run past the end of the hash.
+ */
+export function extractBits(hash: Uint8Array, depth: number, nbits: number): number {
+  if (!Number.isInteger(nbits) || nbits < 1 || nbits > 32) {
+    throw new InvalidOptionError(`nbits must be an integer from 1 to 32, got ${nbits}`)
+  }
+  const start = depth * nbits
+  if (!Number.isInteger(depth) || depth < 0 || start + nbits > hash.length * 8) {
+    throw new InvalidOptionError(
+      `cannot extract ${nbits} bits at depth ${depth} from a ${hash.length * 8}-bit hash`,
+    )
+  }
+  let result = 0
+  for (let bit = start; bit < start + nbits; bit++) {
+    const byte = hash[bit >>> 3] as number
+    result = result * 2 + ((byte >>> (7 - (bit & 7))) & 1)
+  }
+  return result
+}

@@ -1,0 +1,88 @@
+import type { CID } from 'multiformats/cid'
+import { HashCollisionError } from './errors.js'
+import { type Bucket, HamtNode, markDirty } from './node.js'
+import type { TreeContext } from './tree-context.js'
+
+/**
+ * The insert path. Walks down from `root` by successive bytes of `hash`, loading children as it
+ * goes, and changes the tree only after the walk, in one synchronous step, so a concurrent reader
+ * never sees half an insert and a failure (a hash collision) leaves the tree as it was.
+ *
+ * The tree stays canonical: a slot links to a child exactly when more than `maxBucketSize` keys
+ * share the slot's hash prefix, which is the shape py-hamt's insert-only trees have. An insert into
+ * a full bucket therefore turns it into the canonical subtree of its keys plus the new one.
+ *
+ * @returns `false` when the key already pointed to `value` (nothing changed).
+ */
+export async function insertEntry(
+  root: HamtNode,
+  key: string,
+  hash: Uint8Array,
+  value: CID,
+  ctx: TreeContext,
+): Promise<boolean> {
+  const path: HamtNode[] = [root]
+  let node = root
+  for (let depth = 0; ; depth++) {
+    const index = hash[depth]
+    if (index === undefined) throw new HashCollisionError([key], ctx.maxBucketSize)
+    const slot = node.slots[index]
+    if (slot === undefined) {
+      node.slots[index] = new Map([[key, value]])
+      break
+    }
+    if (slot instanceof Map) {
+      const previous = slot.get(key)
+      if (previous !== undefined && previous.equals(value)) return false
+      if (previous !== undefined || slot.size < ctx.maxBucketSize) {
+        slot.set(key, value)
+      } else {
+        // A bucket written with a larger maxBucketSize may hold more than ours: it all moves down.
+        node.slots[index] = spill(slot, { key, hash, value }, depth + 1, ctx)
+      }
+      break
+    }
+    const child = slot instanceof HamtNode ? slot : ctx.child(node, index, slot)
+    node = child instanceof HamtNode ? child : await child
+    path.push(node)
+  }
+  markDirty(path)
+  return true
+}
+
+interface Entry {
+  key: string
+  hash: Uint8Array
+  value: CID
+}
+
+function spill(bucket: Bucket, added: Entry, depth: number, ctx: TreeContext): HamtNode {
+  const entries: Entry[] = [added]
+  for (const [key, value] of bucket) entries.push({ key, hash: ctx.hashKey(key), value })
+  return buildSubtree(entries, depth, ctx.maxBucketSize)
+}
+
+/** The canonical subtree at `depth` holding `entries`, which share the hash prefix above it. */
+function buildSubtree(entries: readonly Entry[], depth: number, maxBucketSize: number): HamtNode {
+  const groups = new Map<number, Entry[]>()
+  for (const entry of entries) {
+    const index = entry.hash[depth]
+    if (index === undefined) {
+      throw new HashCollisionError(
+        entries.map((e) => e.key),
+        maxBucketSize,
+      )
+    }
+    const group = groups.get(index)
+    if (group === undefined) groups.set(index, [entry])
+    else group.push(entry)
+  }
+  const node = new HamtNode()
+  for (const [index, group] of groups) {
+    node.slots[index] =
+      group.length <= maxBucketSize
+        ? new Map(group.map((e) => [e.key, e.value]))
+        : buildSubtree(group, depth + 1, maxBucketSize)
+  }
+  return node
+}

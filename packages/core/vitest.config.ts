@@ -1,0 +1,16 @@
+import { defineConfig, mergeConfig } from 'vitest/config'
+import shared from '../../vitest.shared.js'
+
+export default mergeConfig(
+  shared,
+  defineConfig({
+    test: {
+      coverage: {
+        provider: 'v8',
+        include: ['src/**/*.ts'],
+        exclude: ['src/blake3/browser.ts'],
+        thresholds: { lines: 95 },
+      },
+    },
+  }),
+)
