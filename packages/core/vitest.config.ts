@@ -8,7 +8,6 @@ export default mergeConfig(
       coverage: {
         provider: 'v8',
         include: ['src/**/*.ts'],
-        exclude: ['src/blake3/browser.ts'],
         thresholds: { lines: 95 },
       },
     },

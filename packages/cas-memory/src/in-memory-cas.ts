@@ -9,6 +9,7 @@ import {
   sliceRange,
 } from '@hamt/core'
 import { CID } from 'multiformats/cid'
+import { BlockIndex } from './block-index.js'
 
 const CODEC_CODES: Readonly<Record<Codec, number>> = { raw: 0x55, 'dag-cbor': 0x71 }
 
@@ -19,14 +20,21 @@ const CODEC_CODES: Readonly<Record<Codec, number>> = { raw: 0x55, 'dag-cbor': 0x
  *
  * Blocks are keyed by multihash, as Kubo keys them, so a CID relabelled with another codec still
  * loads. Saved bytes are copied; loaded bytes are views to be treated as read-only.
+ *
+ * @example
+ * ```ts
+ * const cas = new InMemoryCAS()
+ * const cid = await cas.save(new TextEncoder().encode('hello'), 'raw')
+ * await cas.load(cid, { offset: 1, length: 3 }) // 'ell'
+ * ```
  */
 export class InMemoryCAS implements ContentAddressedStore {
-  readonly #blocks = new Map<string, Uint8Array>()
+  readonly #blocks = new BlockIndex()
   #bytes = 0
 
   /** Number of distinct blocks held. */
   get blockCount(): number {
-    return this.#blocks.size
+    return this.#blocks.count
   }
 
   /** Total bytes of the blocks held. */
@@ -34,6 +42,12 @@ export class InMemoryCAS implements ContentAddressedStore {
     return this.#bytes
   }
 
+  /**
+   * Stores a copy of `data`.
+   *
+   * @throws {InvalidOptionError} for a codec other than `'raw'` or `'dag-cbor'`, or data that is not
+   * a `Uint8Array`.
+   */
   async save(data: Uint8Array, codec: Codec, options?: CallOptions): Promise<CID> {
     options?.signal?.throwIfAborted()
     const code = CODEC_CODES[codec]
@@ -41,31 +55,29 @@ export class InMemoryCAS implements ContentAddressedStore {
       throw new InvalidOptionError(`codec must be 'raw' or 'dag-cbor', got ${JSON.stringify(codec)}`)
     }
     if (!(data instanceof Uint8Array)) throw new InvalidOptionError('data must be a Uint8Array')
-    const digest = await blake3Hasher.digest(data)
-    const key = keyOf(digest.bytes)
-    if (!this.#blocks.has(key)) {
-      this.#blocks.set(key, data.slice())
-      this.#bytes += data.length
-    }
+    const hashed = blake3Hasher.digest(data)
+    const digest = hashed instanceof Promise ? await hashed : hashed
+    if (this.#blocks.add(digest.bytes, data.slice())) this.#bytes += data.length
     return CID.createV1(code, digest)
   }
 
+  /**
+   * Returns the block's bytes, or the range of them.
+   *
+   * @throws {BlockNotFoundError} when no block has the CID's multihash.
+   * @throws {InvalidRangeError} for a malformed range or one starting past the end.
+   */
   async load(id: CID, range?: ByteRange, options?: CallOptions): Promise<Uint8Array> {
     options?.signal?.throwIfAborted()
     const cid = CID.asCID(id)
     if (cid === null) throw new InvalidOptionError('id must be a CID')
-    const block = this.#blocks.get(keyOf(cid.multihash.bytes))
+    const block = this.#blocks.get(cid.multihash.bytes)
     if (block === undefined) throw new BlockNotFoundError(cid, 'InMemoryCAS')
     return sliceRange(block, range)
   }
 
   /** Whether a block with this CID's multihash is held. */
   has(id: CID): boolean {
-    return this.#blocks.has(keyOf(id.multihash.bytes))
+    return this.#blocks.get(id.multihash.bytes) !== undefined
   }
-}
-
-/** A string that names the multihash bytes exactly: one UTF-16 unit per byte. */
-function keyOf(multihash: Uint8Array): string {
-  return String.fromCharCode.apply(null, multihash as unknown as number[])
 }

@@ -81,7 +81,10 @@ export class HAMT<V = unknown> {
 
   #readOnly: boolean
   #rootCid: CID
-  /** Write mode: the root, loaded on first use; its subtree holds every change not yet saved. */
+  /**
+   * The root node, loaded on first use. In write mode its subtree holds every change not yet saved;
+   * in read-only mode it is kept out of the cache so it is never evicted.
+   */
   #root: HamtNode | Promise<HamtNode> | undefined
   readonly #cache: NodeCache
   /** Write mode: loads of children not yet attached to the tree, by CID. */
@@ -179,7 +182,8 @@ export class HAMT<V = unknown> {
     await this.#enqueue(async () => {
       if (this.#readOnly) throw new ReadOnlyError('set')
       const pointer = await saved
-      await insertEntry(await this.#writeRoot(), key, hash, pointer, this.#writeContext)
+      const root = this.#rootNode()
+      await insertEntry(root instanceof HamtNode ? root : await root, key, hash, pointer, this.#writeContext)
     })
   }
 
@@ -195,21 +199,21 @@ export class HAMT<V = unknown> {
     const hash = this.#hash(key)
     return this.#enqueue(async () => {
       if (this.#readOnly) throw new ReadOnlyError('delete')
-      return removeEntry(await this.#writeRoot(), key, hash, this.#writeContext)
+      const root = this.#rootNode()
+      return removeEntry(root instanceof HamtNode ? root : await root, key, hash, this.#writeContext)
     })
   }
 
   /** The value of `key`, or `undefined` when it is absent. Sees every completed write. */
   async get(key: string): Promise<V | undefined> {
-    const pointer = await this.getPointer(key)
-    if (pointer === undefined) return undefined
-    const bytes = await this.cas.load(pointer)
-    return (this.valuesAreBytes ? bytes : dagCbor.decode(bytes)) as V
+    const found = this.#pointer(key)
+    const pointer = found instanceof Promise ? await found : found
+    return pointer === undefined ? undefined : this.#loadValue(pointer)
   }
 
   /** Whether `key` is present. */
   async has(key: string): Promise<boolean> {
-    return (await this.getPointer(key)) !== undefined
+    return (await this.#pointer(key)) !== undefined
   }
 
   /**
@@ -217,13 +221,15 @@ export class HAMT<V = unknown> {
    * CID is a safe cache key for them.
    */
   async getPointer(key: string): Promise<CID | undefined> {
+    return this.#pointer(key)
+  }
+
+  #pointer(key: string): CID | undefined | Promise<CID | undefined> {
     checkKey(key)
     const hash = this.#hash(key)
-    if (this.#readOnly) {
-      const root = this.#cache.get(this.#rootCid)
-      return lookup(root instanceof HamtNode ? root : await root, key, hash, this.#readContext)
-    }
-    return lookup(await this.#writeRoot(), key, hash, this.#writeContext)
+    const ctx = this.#readOnly ? this.#readContext : this.#writeContext
+    const root = this.#rootNode()
+    return root instanceof HamtNode ? lookup(root, key, hash, ctx) : root.then((r) => lookup(r, key, hash, ctx))
   }
 
   /**
@@ -272,6 +278,7 @@ export class HAMT<V = unknown> {
     await this.#enqueue(async () => {
       if (!this.#readOnly) return
       this.#cache.clear()
+      this.#root = undefined
       this.#readOnly = false
     })
   }
@@ -280,7 +287,7 @@ export class HAMT<V = unknown> {
    * Approximate bytes held in memory: the node cache in read-only mode, the loaded tree in write mode.
    */
   async cacheSize(): Promise<number> {
-    if (this.#readOnly) return this.#cache.bytes
+    if (this.#readOnly) return this.#cache.bytes + (this.#root instanceof HamtNode ? this.#root.size : 0)
     return this.#enqueue(async () => (this.#root instanceof HamtNode ? treeBytes(this.#root) : 0))
   }
 
@@ -314,16 +321,15 @@ export class HAMT<V = unknown> {
 
   async *#buckets(): AsyncGenerator<Map<string, CID>> {
     if (this.#readOnly) {
-      const root = this.#cache.get(this.#rootCid)
-      yield* walkBuckets(root instanceof HamtNode ? root : await root, this.#readContext)
+      yield* walkBuckets(await this.#rootNode(), this.#readContext)
       return
     }
-    const view = await this.#enqueue(async () => snapshot(await this.#writeRoot()))
+    const view = await this.#enqueue(async () => snapshot(await this.#rootNode()))
     // Unloaded children of the copy are read straight from the store, never attached to it.
     yield* walkBuckets(view, { ...this.#readContext, child: (_p, _i, cid) => this.#loadNode(cid) })
   }
 
-  #writeRoot(): HamtNode | Promise<HamtNode> {
+  #rootNode(): HamtNode | Promise<HamtNode> {
     if (this.#root === undefined) {
       const loading = this.#loadNode(this.#rootCid)
       this.#root = loading

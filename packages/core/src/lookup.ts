@@ -2,21 +2,28 @@ import type { CID } from 'multiformats/cid'
 import { HamtNode } from './node.js'
 import type { TreeContext } from './tree-context.js'
 
-/** Finds the CID of `key`'s value, or `undefined` when the key is absent. */
-export async function lookup(
-  root: HamtNode,
+/**
+ * Finds the CID of `key`'s value, or `undefined` when the key is absent. Answers synchronously when
+ * every node on the way is at hand, which is what makes warm reads cheap.
+ */
+export function lookup(
+  node: HamtNode,
   key: string,
   hash: Uint8Array,
   ctx: TreeContext,
-): Promise<CID | undefined> {
-  let node = root
-  for (let depth = 0; ; depth++) {
+  depth = 0,
+): CID | undefined | Promise<CID | undefined> {
+  for (; ; depth++) {
     const index = hash[depth]
     if (index === undefined) return undefined
     const slot = node.slots[index]
     if (slot === undefined) return undefined
     if (slot instanceof Map) return slot.get(key)
     const child = slot instanceof HamtNode ? slot : ctx.child(node, index, slot)
-    node = child instanceof HamtNode ? child : await child
+    if (child instanceof Promise) {
+      const next = depth + 1
+      return child.then((loaded) => lookup(loaded, key, hash, ctx, next))
+    }
+    node = child
   }
 }

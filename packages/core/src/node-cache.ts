@@ -1,12 +1,19 @@
 import type { CID } from 'multiformats/cid'
 import type { HamtNode } from './node.js'
 
+interface Entry {
+  node: HamtNode
+  /** Read since the eviction sweep last passed it (CLOCK's second chance). */
+  used: boolean
+}
+
 /**
- * Read-only mode's node cache: least recently used first out once the nodes' encoded sizes pass
- * `maxBytes`, and one load for any number of concurrent requests of the same node.
+ * Read-only mode's node cache, bounded by the nodes' encoded sizes, with one load for any number of
+ * concurrent requests of the same node. Eviction is CLOCK (second chance), an approximation of
+ * least-recently-used that costs a hit nothing but setting a flag.
  */
 export class NodeCache {
-  readonly #nodes = new Map<string, HamtNode>()
+  readonly #entries = new Map<string, Entry>()
   readonly #pending = new Map<string, Promise<HamtNode>>()
   #bytes = 0
 
@@ -22,11 +29,10 @@ export class NodeCache {
 
   get(cid: CID): HamtNode | Promise<HamtNode> {
     const key = cid.toString()
-    const hit = this.#nodes.get(key)
+    const hit = this.#entries.get(key)
     if (hit !== undefined) {
-      this.#nodes.delete(key)
-      this.#nodes.set(key, hit)
-      return hit
+      hit.used = true
+      return hit.node
     }
     let pending = this.#pending.get(key)
     if (pending === undefined) {
@@ -47,18 +53,25 @@ export class NodeCache {
   }
 
   clear(): void {
-    this.#nodes.clear()
+    this.#entries.clear()
     this.#bytes = 0
   }
 
   #add(key: string, node: HamtNode): void {
-    if (this.#nodes.has(key)) return
-    this.#nodes.set(key, node)
+    if (this.#entries.has(key)) return
     this.#bytes += node.size
-    for (const [oldKey, old] of this.#nodes) {
-      if (this.#bytes <= this.maxBytes || old === node) break
-      this.#nodes.delete(oldKey)
-      this.#bytes -= old.size
+    // Sweep from the oldest insertion: a used entry loses its flag and goes to the back, an unused
+    // one is evicted. Two passes at most, since the first clears every flag.
+    for (const [oldKey, entry] of this.#entries) {
+      if (this.#bytes <= this.maxBytes) break
+      this.#entries.delete(oldKey)
+      if (entry.used) {
+        entry.used = false
+        this.#entries.set(oldKey, entry)
+      } else {
+        this.#bytes -= entry.node.size
+      }
     }
+    this.#entries.set(key, { node, used: false })
   }
 }

@@ -1,0 +1,111 @@
+/**
+ * Prints HAMT throughput on the in-memory store for N entries (key `k{i}`, value bytes `v{i}`), and
+ * the same workload on ipld-hashmap (the established JavaScript IPLD HAMT) in the same run.
+ *
+ *   pnpm --filter @hamt/core bench            # N = 100,000
+ *   BENCH_N=20000 pnpm --filter @hamt/core bench
+ */
+import { InMemoryCAS } from '@hamt/cas-memory'
+import * as dagCbor from '@ipld/dag-cbor'
+import { create as createHashMap, load as loadHashMap } from 'ipld-hashmap'
+import type { CID } from 'multiformats/cid'
+import { sha256 } from 'multiformats/hashes/sha2'
+import { HAMT } from '../src/index.js'
+
+const N = Number(process.env.BENCH_N ?? 100_000)
+const keys = Array.from({ length: N }, (_, i) => `k${i}`)
+const values = keys.map((_, i) => new TextEncoder().encode(`v${i}`))
+// A fixed shuffle, so gets do not walk the keys in insertion order.
+const order = keys.map((_, i) => i)
+for (let i = order.length - 1, seed = 1; i > 0; i--) {
+  seed = (seed * 1103515245 + 12345) % 2 ** 31
+  const j = seed % (i + 1)
+  ;[order[i], order[j]] = [order[j] as number, order[i] as number]
+}
+
+interface Figures {
+  insert: number
+  coldGet: number
+  warmGet: number
+  enumerate: number
+}
+
+async function rate(fn: () => Promise<number>): Promise<number> {
+  const start = performance.now()
+  const count = await fn()
+  return count / ((performance.now() - start) / 1000)
+}
+
+async function getAll(get: (key: string) => Promise<unknown>): Promise<number> {
+  for (const i of order) {
+    if ((await get(keys[i] as string)) === undefined) throw new Error(`lost ${keys[i]}`)
+  }
+  return N
+}
+
+async function benchOurs(): Promise<Figures> {
+  const cas = new InMemoryCAS()
+  let root: CID | undefined
+  const insert = await rate(async () => {
+    const hamt = await HAMT.build<Uint8Array>({ cas, valuesAreBytes: true })
+    for (let i = 0; i < N; i++) await hamt.set(keys[i] as string, values[i] as Uint8Array)
+    await hamt.makeReadOnly()
+    root = hamt.rootNodeId
+    return N
+  })
+  const reader = await HAMT.build<Uint8Array>({ cas, rootNodeId: root, readOnly: true, valuesAreBytes: true })
+  const coldGet = await rate(() => getAll((k) => reader.get(k)))
+  const warmGet = await rate(() => getAll((k) => reader.get(k)))
+  const enumerate = await rate(async () => {
+    let count = 0
+    for await (const _ of reader.keys()) count++
+    if (count !== N) throw new Error(`enumerated ${count} of ${N}`)
+    return count
+  })
+  return { insert, coldGet, warmGet, enumerate }
+}
+
+async function benchIpldHashmap(): Promise<Figures> {
+  const blocks = new Map<string, Uint8Array>()
+  const loader = {
+    get: async (cid: CID) => blocks.get(cid.toString()) as Uint8Array,
+    put: async (cid: CID, bytes: Uint8Array) => void blocks.set(cid.toString(), bytes),
+  }
+  const options = { blockHasher: sha256, blockCodec: dagCbor }
+  let root: CID | undefined
+  const insert = await rate(async () => {
+    const map = await createHashMap<Uint8Array>(loader, options)
+    for (let i = 0; i < N; i++) await map.set(keys[i] as string, values[i] as Uint8Array)
+    root = map.cid
+    return N
+  })
+  const reader = await loadHashMap<Uint8Array>(loader, root as CID, options)
+  const coldGet = await rate(() => getAll((k) => reader.get(k)))
+  const warmGet = await rate(() => getAll((k) => reader.get(k)))
+  const enumerate = await rate(async () => {
+    let count = 0
+    for await (const _ of reader.keys()) count++
+    return count
+  })
+  return { insert, coldGet, warmGet, enumerate }
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US').padStart(11)
+const ours = await benchOurs()
+const peer = await benchIpldHashmap()
+const targets: Figures = { insert: 200_000, coldGet: 200_000, warmGet: 500_000, enumerate: 1_000_000 }
+const labels: Record<keyof Figures, string> = {
+  insert: 'insert + flush keys/s',
+  coldGet: 'cold gets/s',
+  warmGet: 'warm gets/s',
+  enumerate: 'keys() keys/s',
+}
+console.log(`@hamt/core vs ipld-hashmap, ${N.toLocaleString('en-US')} entries, in-memory store, Node ${process.version}`)
+console.log(`${'metric'.padEnd(24)}${'@hamt/core'.padStart(11)}${'ipld-hashmap'.padStart(14)}${'ratio'.padStart(9)}${'target'.padStart(11)}`)
+for (const key of Object.keys(labels) as (keyof Figures)[]) {
+  const ratio = ours[key] / peer[key]
+  const mark = ours[key] >= targets[key] ? 'met' : 'MISSED'
+  console.log(
+    `${labels[key].padEnd(24)}${fmt(ours[key])}${fmt(peer[key]).padStart(14)}${`${ratio.toFixed(1)}x`.padStart(9)}${fmt(targets[key])} ${mark}`,
+  )
+}

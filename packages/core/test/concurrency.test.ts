@@ -1,0 +1,144 @@
+import { InMemoryCAS } from '@hamt/cas-memory'
+import { describe, expect, it } from 'vitest'
+import { HAMT } from '../src/index.js'
+import { collect } from './collect.js'
+import { FaultInjectingCAS } from './fault-injecting-cas.js'
+
+const N = 2000
+const keys = Array.from({ length: N }, (_, i) => `k${i}`)
+
+async function committedTree(cas: FaultInjectingCAS | InMemoryCAS) {
+  const hamt = await HAMT.build({ cas })
+  for (const key of keys) await hamt.set(key, key.toUpperCase())
+  await hamt.makeReadOnly()
+  return hamt.rootNodeId
+}
+
+describe('write mode', () => {
+  it('applies concurrent sets in call order, however their value saves finish', async () => {
+    const cas = new FaultInjectingCAS()
+    // Later saves finish first.
+    cas.onSave = (codec, n) => (codec === 'raw' ? Math.max(0, 20 - n) : undefined)
+    const hamt = await HAMT.build({ cas })
+    await Promise.all(Array.from({ length: 20 }, (_, i) => hamt.set('same', i)))
+    expect(await hamt.get('same')).toBe(19)
+  })
+
+  it('loses nothing under many unawaited sets and deletes', async () => {
+    const hamt = await HAMT.build({ cas: new InMemoryCAS(), maxBucketSize: 2 })
+    await Promise.all(keys.map((key) => hamt.set(key, key)))
+    await Promise.all(keys.filter((_, i) => i % 2 === 0).map((key) => hamt.delete(key)))
+    expect(await hamt.size()).toBe(N / 2)
+    for (const [i, key] of keys.entries()) expect(await hamt.get(key)).toBe(i % 2 === 0 ? undefined : key)
+  })
+
+  it('a read sees every completed write, also on a tree loaded lazily from the store', async () => {
+    const cas = new InMemoryCAS()
+    const root = await committedTree(cas)
+    const hamt = await HAMT.build({ cas, rootNodeId: root })
+    for (const key of keys.slice(0, 300)) {
+      await hamt.set(key, 'new')
+      expect(await hamt.get(key)).toBe('new')
+    }
+    // Concurrent reads of unloaded parts while writes load the same nodes.
+    const reads = keys.map((key) => hamt.get(key))
+    const writes = keys.slice(300, 600).map((key) => hamt.set(key, 'newer'))
+    const values = await Promise.all(reads)
+    await Promise.all(writes)
+    for (const [i, value] of values.entries()) {
+      expect(['new', 'newer', keys[i]?.toUpperCase()]).toContain(value)
+    }
+    for (const key of keys.slice(300, 600)) expect(await hamt.get(key)).toBe('newer')
+  })
+
+  it('iterates a snapshot, so writing inside the loop neither deadlocks nor disturbs it', async () => {
+    const hamt = await HAMT.build({ cas: new InMemoryCAS(), maxBucketSize: 1 })
+    for (const key of keys.slice(0, 200)) await hamt.set(key, 1)
+    const seen: string[] = []
+    for await (const key of hamt.keys()) {
+      seen.push(key)
+      await hamt.set(`${key}-copy`, 2)
+      await hamt.delete(key)
+    }
+    expect(seen.sort()).toEqual(keys.slice(0, 200).sort())
+    expect(await hamt.size()).toBe(200)
+    expect(await hamt.has('k0')).toBe(false)
+  })
+
+  it('commits nothing when nothing changed', async () => {
+    const cas = new FaultInjectingCAS()
+    const root = await committedTree(cas)
+    const hamt = await HAMT.build({ cas, rootNodeId: root })
+    await hamt.get('k1')
+    await hamt.set('k1', 'K1')
+    await hamt.delete('absent')
+    cas.reset()
+    await hamt.makeReadOnly()
+    expect(cas.saves['dag-cbor']).toBe(0)
+    expect(hamt.rootNodeId.equals(root)).toBe(true)
+  })
+})
+
+describe('a store failing during makeReadOnly()', () => {
+  for (const failAt of [1, 5, 40]) {
+    it(`loses nothing when save #${failAt} fails, and a retry gives the same root`, async () => {
+      const expected = await committedTree(new InMemoryCAS())
+      const cas = new FaultInjectingCAS()
+      const hamt = await HAMT.build({ cas })
+      for (const key of keys) await hamt.set(key, key.toUpperCase())
+      cas.reset()
+      cas.onSave = (codec, n) => (codec === 'dag-cbor' && n === failAt ? new Error('disk full') : undefined)
+      await expect(hamt.makeReadOnly()).rejects.toThrow('disk full')
+      expect(hamt.readOnly).toBe(false)
+      expect(await hamt.get('k7')).toBe('K7')
+      const savedBefore = cas.saves['dag-cbor']
+      await hamt.makeReadOnly()
+      expect(hamt.readOnly).toBe(true)
+      expect(hamt.rootNodeId.equals(expected)).toBe(true)
+      // The retry saved only what was missing.
+      expect(cas.saves['dag-cbor'] - savedBefore).toBeLessThan(savedBefore)
+      const reopened = await HAMT.build({ cas: cas.inner, rootNodeId: hamt.rootNodeId, readOnly: true })
+      expect(await reopened.size()).toBe(N)
+    })
+  }
+})
+
+describe('read-only mode', () => {
+  it('loads each node once for any number of concurrent reads', async () => {
+    const cas = new FaultInjectingCAS()
+    const root = await committedTree(cas)
+    const hamt = await HAMT.build({ cas, rootNodeId: root, readOnly: true })
+    cas.reset()
+    const values = await Promise.all(keys.map((key) => hamt.get(key)))
+    expect(values).toEqual(keys.map((key) => key.toUpperCase()))
+    const nodeLoads = cas.loads.filter((cid) => cid.startsWith('bafyr'))
+    expect(nodeLoads.length).toBe(new Set(nodeLoads).size)
+    expect(nodeLoads.length).toBeGreaterThan(1)
+  })
+
+  it('keeps the node cache within cacheMaxBytes and still answers correctly', async () => {
+    const cas = new InMemoryCAS()
+    const root = await committedTree(cas)
+    const limit = 4096
+    const hamt = await HAMT.build({ cas, rootNodeId: root, readOnly: true, maxBucketSize: 1, cacheMaxBytes: limit })
+    const rootSize = (await cas.load(root)).length
+    for (const key of keys) {
+      expect(await hamt.get(key)).toBe(key.toUpperCase())
+      expect(await hamt.cacheSize()).toBeLessThanOrEqual(limit + rootSize + 2048)
+    }
+    await hamt.cacheVacate()
+    expect(await hamt.cacheSize()).toBeLessThanOrEqual(rootSize)
+  })
+
+  it('surfaces a failed node load to every waiting reader, then recovers', async () => {
+    const cas = new FaultInjectingCAS()
+    const root = await committedTree(cas)
+    const hamt = await HAMT.build({ cas, rootNodeId: root, readOnly: true })
+    cas.onLoad = (cid) => (cid.equals(root) ? new Error('gateway down') : undefined)
+    const results = await Promise.allSettled(keys.slice(0, 10).map((key) => hamt.get(key)))
+    expect(results.every((r) => r.status === 'rejected')).toBe(true)
+    cas.onLoad = () => undefined
+    expect(await hamt.get('k3')).toBe('K3')
+    expect((await collect(hamt.keys())).length).toBe(N)
+  })
+})
