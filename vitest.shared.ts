@@ -9,6 +9,8 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['hamt-source'] } },
   test: {
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+    // The JSON file feeds the one-line summary scripts/test.mjs prints for the whole workspace.
+    reporters: ['default', ['json', { outputFile: '.test-results.json' }]],
     testTimeout: 60_000,
   },
 })

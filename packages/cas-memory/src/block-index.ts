@@ -39,7 +39,9 @@ interface Block {
 
 function slotOf(bytes: Uint8Array): number {
   const n = bytes.length
-  return ((bytes[n - 1] ?? 0) | ((bytes[n - 2] ?? 0) << 8) | ((bytes[n - 3] ?? 0) << 16) | ((bytes[n - 4] ?? 0) << 24)) >>> 0
+  return (
+    ((bytes[n - 1] ?? 0) | ((bytes[n - 2] ?? 0) << 8) | ((bytes[n - 3] ?? 0) << 16) | ((bytes[n - 4] ?? 0) << 24)) >>> 0
+  )
 }
 
 function equal(a: Uint8Array, b: Uint8Array): boolean {

@@ -68,7 +68,12 @@ describe('InMemoryCAS', () => {
   it('tells apart multihashes that share their last four bytes', async () => {
     const cas = new InMemoryCAS()
     // Identity multihashes carry their data as the digest, so collisions in the index are easy to make.
-    const a = CID.createV1(0x55, { code: 0, size: 5, digest: bytes('a1234'), bytes: new Uint8Array([0, 5, ...bytes('a1234')]) })
+    const a = CID.createV1(0x55, {
+      code: 0,
+      size: 5,
+      digest: bytes('a1234'),
+      bytes: new Uint8Array([0, 5, ...bytes('a1234')]),
+    })
     expect(cas.has(a)).toBe(false)
     await cas.save(bytes('one'), 'raw')
     expect(cas.has(a)).toBe(false)

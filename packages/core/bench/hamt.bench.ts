@@ -5,7 +5,7 @@
  *   pnpm --filter @hamt/core bench            # N = 100,000
  *   BENCH_N=20000 pnpm --filter @hamt/core bench
  */
-import { InMemoryCAS } from '@hamt/cas-memory'
+import { InMemoryCAS } from '../../cas-memory/src/index.js'
 import * as dagCbor from '@ipld/dag-cbor'
 import { create as createHashMap, load as loadHashMap } from 'ipld-hashmap'
 import type { CID } from 'multiformats/cid'
@@ -74,12 +74,12 @@ async function benchIpldHashmap(): Promise<Figures> {
   const options = { blockHasher: sha256, blockCodec: dagCbor }
   let root: CID | undefined
   const insert = await rate(async () => {
-    const map = await createHashMap<Uint8Array>(loader, options)
+    const map = await createHashMap<Uint8Array, 0x71>(loader, options)
     for (let i = 0; i < N; i++) await map.set(keys[i] as string, values[i] as Uint8Array)
     root = map.cid
     return N
   })
-  const reader = await loadHashMap<Uint8Array>(loader, root as CID, options)
+  const reader = await loadHashMap<Uint8Array, 0x71>(loader, root as CID, options)
   const coldGet = await rate(() => getAll((k) => reader.get(k)))
   const warmGet = await rate(() => getAll((k) => reader.get(k)))
   const enumerate = await rate(async () => {
@@ -100,8 +100,12 @@ const labels: Record<keyof Figures, string> = {
   warmGet: 'warm gets/s',
   enumerate: 'keys() keys/s',
 }
-console.log(`@hamt/core vs ipld-hashmap, ${N.toLocaleString('en-US')} entries, in-memory store, Node ${process.version}`)
-console.log(`${'metric'.padEnd(24)}${'@hamt/core'.padStart(11)}${'ipld-hashmap'.padStart(14)}${'ratio'.padStart(9)}${'target'.padStart(11)}`)
+console.log(
+  `@hamt/core vs ipld-hashmap, ${N.toLocaleString('en-US')} entries, in-memory store, Node ${process.version}`,
+)
+console.log(
+  `${'metric'.padEnd(24)}${'@hamt/core'.padStart(11)}${'ipld-hashmap'.padStart(14)}${'ratio'.padStart(9)}${'target'.padStart(11)}`,
+)
 for (const key of Object.keys(labels) as (keyof Figures)[]) {
   const ratio = ours[key] / peer[key]
   const mark = ours[key] >= targets[key] ? 'met' : 'MISSED'

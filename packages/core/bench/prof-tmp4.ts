@@ -1,5 +1,6 @@
-import { InMemoryCAS } from '@hamt/cas-memory'
+import { InMemoryCAS } from '../../cas-memory/src/index.js'
 import { HAMT } from '../src/index.js'
+
 const N = 100000
 const cas = new InMemoryCAS()
 const keys = Array.from({ length: N }, (_, i) => `k${i}`)

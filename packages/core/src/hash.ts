@@ -26,9 +26,7 @@ export function extractBits(hash: Uint8Array, depth: number, nbits: number): num
   }
   const start = depth * nbits
   if (!Number.isInteger(depth) || depth < 0 || start + nbits > hash.length * 8) {
-    throw new InvalidOptionError(
-      `cannot extract ${nbits} bits at depth ${depth} from a ${hash.length * 8}-bit hash`,
-    )
+    throw new InvalidOptionError(`cannot extract ${nbits} bits at depth ${depth} from a ${hash.length * 8}-bit hash`)
   }
   let result = 0
   for (let bit = start; bit < start + nbits; bit++) {

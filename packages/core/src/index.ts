@@ -1,6 +1,12 @@
-export { HAMT, type HamtOptions } from './hamt.js'
-export { type ByteRange, type CallOptions, type Codec, type ContentAddressedStore, resolveRange, sliceRange } from './cas.js'
-export { blake3HashFn, blake3Hasher, extractBits, type HashFn } from './hash.js'
+export { CID } from 'multiformats/cid'
+export {
+  type ByteRange,
+  type CallOptions,
+  type Codec,
+  type ContentAddressedStore,
+  resolveRange,
+  sliceRange,
+} from './cas.js'
 export {
   BlockNotFoundError,
   HamtError,
@@ -14,4 +20,5 @@ export {
   ReadOnlyError,
   UncommittedChangesError,
 } from './errors.js'
-export { CID } from 'multiformats/cid'
+export { HAMT, type HamtOptions } from './hamt.js'
+export { blake3Hasher, blake3HashFn, extractBits, type HashFn } from './hash.js'

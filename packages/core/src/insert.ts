@@ -33,7 +33,7 @@ export async function insertEntry(
     }
     if (slot instanceof Map) {
       const previous = slot.get(key)
-      if (previous !== undefined && previous.equals(value)) return false
+      if (previous?.equals(value)) return false
       if (previous !== undefined || slot.size < ctx.maxBucketSize) {
         slot.set(key, value)
       } else {

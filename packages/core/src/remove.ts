@@ -10,12 +10,7 @@ import type { TreeContext } from './tree-context.js'
  *
  * @returns whether the key was there.
  */
-export async function removeEntry(
-  root: HamtNode,
-  key: string,
-  hash: Uint8Array,
-  ctx: TreeContext,
-): Promise<boolean> {
+export async function removeEntry(root: HamtNode, key: string, hash: Uint8Array, ctx: TreeContext): Promise<boolean> {
   const path: HamtNode[] = [root]
   const indices: number[] = []
   let node = root

@@ -1,5 +1,5 @@
-import { HamtNode } from './node.js'
 import type { Bucket } from './node.js'
+import { HamtNode } from './node.js'
 import type { TreeContext } from './tree-context.js'
 
 /**
@@ -25,9 +25,7 @@ export async function* walkBuckets(node: HamtNode, ctx: TreeContext): AsyncGener
  */
 export function snapshot(node: HamtNode): HamtNode {
   return new HamtNode(
-    node.slots.map((slot) =>
-      slot instanceof Map ? new Map(slot) : slot instanceof HamtNode ? snapshot(slot) : slot,
-    ),
+    node.slots.map((slot) => (slot instanceof Map ? new Map(slot) : slot instanceof HamtNode ? snapshot(slot) : slot)),
     node.cid,
     node.size,
   )

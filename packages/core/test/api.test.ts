@@ -1,8 +1,8 @@
-import { InMemoryCAS } from '@hamt/cas-memory'
+import { InMemoryCAS } from '../../cas-memory/src/index.js'
 import { describe, expect, it } from 'vitest'
 import {
-  blake3HashFn,
   blake3Hasher,
+  blake3HashFn,
   CID,
   extractBits,
   HAMT,
@@ -40,7 +40,18 @@ describe('values', () => {
     const cas = new InMemoryCAS()
     const hamt = await HAMT.build({ cas })
     const link = await cas.save(new Uint8Array([1]), 'raw')
-    const values: unknown[] = [null, true, 0, -7, 2 ** 53 - 1, 2.5, 'text', new Uint8Array([1, 2]), [1, [2]], { a: { b: link } }]
+    const values: unknown[] = [
+      null,
+      true,
+      0,
+      -7,
+      2 ** 53 - 1,
+      2.5,
+      'text',
+      new Uint8Array([1, 2]),
+      [1, [2]],
+      { a: { b: link } },
+    ]
     for (const [i, value] of values.entries()) await hamt.set(`v${i}`, value)
     await hamt.makeReadOnly()
     for (const [i, value] of values.entries()) expect(await hamt.get(`v${i}`)).toEqual(value)

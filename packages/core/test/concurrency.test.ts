@@ -1,4 +1,4 @@
-import { InMemoryCAS } from '@hamt/cas-memory'
+import { InMemoryCAS } from '../../cas-memory/src/index.js'
 import { describe, expect, it } from 'vitest'
 import { HAMT } from '../src/index.js'
 import { collect } from './collect.js'

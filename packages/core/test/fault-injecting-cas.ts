@@ -1,6 +1,5 @@
-import { InMemoryCAS } from '@hamt/cas-memory'
-import type { ByteRange, CallOptions, Codec, ContentAddressedStore } from '../src/index.js'
-import type { CID } from '../src/index.js'
+import { InMemoryCAS } from '../../cas-memory/src/index.js'
+import type { ByteRange, CallOptions, CID, Codec, ContentAddressedStore } from '../src/index.js'
 
 /**
  * A FAKE for injecting faults: wraps a real InMemoryCAS, counts calls, and can fail or delay chosen

@@ -1,8 +1,8 @@
-import { InMemoryCAS } from '@hamt/cas-memory'
+import { InMemoryCAS } from '../../cas-memory/src/index.js'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { collect } from './collect.js'
 import { blake3HashFn, type ContentAddressedStore, HAMT, type HashFn } from '../src/index.js'
+import { collect } from './collect.js'
 
 // py-hamt's test suite checks its HAMT against a dict under random operations; so does this, and it
 // also checks that the root is canonical: equal to inserting the final contents into an empty HAMT.
@@ -35,7 +35,12 @@ const sharedPrefixHash =
     return hash
   }
 
-async function freshRoot(cas: ContentAddressedStore, entries: Map<string, unknown>, maxBucketSize: number, hashFn: HashFn) {
+async function freshRoot(
+  cas: ContentAddressedStore,
+  entries: Map<string, unknown>,
+  maxBucketSize: number,
+  hashFn: HashFn,
+) {
   const hamt = await HAMT.build({ cas, maxBucketSize, hashFn })
   for (const [key, value] of entries) await hamt.set(key, value)
   await hamt.makeReadOnly()

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { InMemoryCAS } from '@hamt/cas-memory'
+import { InMemoryCAS } from '../../cas-memory/src/index.js'
 import { describe, expect, it } from 'vitest'
 import { blake3HashFn, CID, extractBits, HAMT } from '../src/index.js'
 
