@@ -1,0 +1,348 @@
+import {
+  type ByteRange,
+  type CID,
+  type HAMT,
+  InvalidOptionError,
+  InvalidRangeError,
+  InvalidValueError,
+  ReadOnlyError,
+  sliceRange,
+} from '@hamt/core'
+import pLimit, { type LimitFunction } from 'p-limit'
+import type { AsyncMutable, GetOptions, RangeQuery } from 'zarrita'
+import { ZarrMetadataError } from './errors.js'
+import { KeyIndex } from './key-index.js'
+import { isMetadataKey, toDirPrefix, toHamtKey } from './keys.js'
+import { abortable, ValueCache } from './value-cache.js'
+
+/** Multicodec code of dag-pb: Kubo's label for a file chunked into several blocks. */
+const DAG_PB = 0x70
+const DEFAULT_CONCURRENCY = 32
+const DEFAULT_RANGE_CACHE_MAX_BYTES = 64 * 1024 * 1024
+const OPEN_BRACE = 0x7b
+
+/**
+ * Rewrites values on their way into and out of the HAMT (encryption does this). With a transform,
+ * ranges are always served by decoding the whole value and slicing it.
+ */
+export interface ValueTransform {
+  /** The bytes to store for `value` under `key` (the key as stored, without the leading `/`). */
+  encode(key: string, value: Uint8Array): Uint8Array
+  /** The value zarrita wrote, from the bytes stored under `key`; throws when they are not valid. */
+  decode(key: string, stored: Uint8Array): Uint8Array
+}
+
+/** Options of {@link ZarrHAMTStore}. */
+export interface ZarrHAMTStoreOptions {
+  /**
+   * Store operations (gets, range reads, sets, deletes) in flight at once; zarrita fires every chunk
+   * request of a selection together, and the rest wait their turn. Default 32.
+   */
+  concurrency?: number
+  /**
+   * Byte budget of the cache of whole values kept for range reads (keyed by block CID, least recently
+   * used out first). Default 64 MiB.
+   */
+  rangeCacheMaxBytes?: number
+  /** Rewrites every value, metadata included (see {@link ValueTransform}). */
+  transform?: ValueTransform
+}
+
+/** Options of {@link ZarrHAMTStore.commit}. */
+export interface CommitOptions {
+  /**
+   * `false` (default): the HAMT is made read-only, as py-hamt's `make_read_only()`. `true`: the
+   * changes are saved and the HAMT stays writable.
+   */
+  keepWritable?: boolean
+}
+
+/**
+ * A zarrita store over a {@link HAMT}, byte-compatible with py-hamt's `ZarrHAMTStore`: zarrita's key
+ * `/temp/c/0/0` is stored as `temp/c/0/0` and each value as its raw bytes, so a dataset written by
+ * Python opens here and the other way round.
+ *
+ * The HAMT must be built with `valuesAreBytes: true`. The store is read-only exactly when the HAMT
+ * is. Bytes returned by a read-only store are views of cached or stored data: treat them as
+ * read-only. A writable store returns copies (zarrita edits chunks in place when it writes part of one).
+ *
+ * @example
+ * ```ts
+ * const hamt = await HAMT.build<Uint8Array>({ cas, valuesAreBytes: true })
+ * const store = new ZarrHAMTStore(hamt)
+ * const arr = await zarr.create(zarr.root(store).resolve('temp'), { shape: [4], chunkShape: [2], dtype: 'float32' })
+ * await zarr.set(arr, null, 1.5)
+ * const root = await store.commit()
+ * ```
+ */
+export class ZarrHAMTStore implements AsyncMutable {
+  /** The HAMT holding the dataset. */
+  readonly hamt: HAMT<unknown>
+
+  readonly #transform: ValueTransform | undefined
+  readonly #limit: LimitFunction
+  readonly #ranges: ValueCache
+  /** Metadata values as zarrita wrote them, by stored key. */
+  readonly #metadata = new Map<string, Uint8Array>()
+  /** Bumped around every write of a metadata key, so a read that raced a write is not cached. */
+  readonly #metadataVersions = new Map<string, number>()
+  readonly #writes = new Set<Promise<unknown>>()
+  /** Read-only mode: the root the caches were filled from. */
+  #cachedRoot: CID | undefined
+  #keyIndex: Promise<KeyIndex> | undefined
+
+  /**
+   * @throws {InvalidOptionError} when the HAMT does not have `valuesAreBytes` set, or an option is
+   * out of range.
+   */
+  constructor(hamt: HAMT<unknown>, options: ZarrHAMTStoreOptions = {}) {
+    if (hamt === null || typeof hamt !== 'object' || typeof hamt.getPointer !== 'function') {
+      throw new InvalidOptionError('ZarrHAMTStore needs a HAMT')
+    }
+    if (!hamt.valuesAreBytes) {
+      throw new InvalidOptionError(
+        'ZarrHAMTStore needs a HAMT built with valuesAreBytes: true (Zarr values are stored as raw bytes, as py-hamt stores them)',
+      )
+    }
+    const { concurrency = DEFAULT_CONCURRENCY, rangeCacheMaxBytes = DEFAULT_RANGE_CACHE_MAX_BYTES } = options
+    if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
+      throw new InvalidOptionError(`concurrency must be a positive integer, got ${String(concurrency)}`)
+    }
+    if (!Number.isSafeInteger(rangeCacheMaxBytes) || rangeCacheMaxBytes < 0) {
+      throw new InvalidOptionError(
+        `rangeCacheMaxBytes must be a non-negative integer, got ${String(rangeCacheMaxBytes)}`,
+      )
+    }
+    this.hamt = hamt
+    this.#transform = options.transform
+    this.#limit = pLimit(concurrency)
+    this.#ranges = new ValueCache(rangeCacheMaxBytes)
+  }
+
+  /** Whether writes are refused: the HAMT is read-only. */
+  get readOnly(): boolean {
+    return this.hamt.readOnly
+  }
+
+  /** The value of `key` (`/temp/c/0/0` or `temp/c/0/0`), or `undefined` when it is absent. */
+  async get(key: string, options?: GetOptions): Promise<Uint8Array | undefined> {
+    const signal = options?.signal
+    signal?.throwIfAborted()
+    const hamtKey = toHamtKey(key)
+    this.#syncWithHamt()
+    if (isMetadataKey(hamtKey)) return this.#getMetadata(hamtKey, signal)
+    const value = await this.#limit(() => this.#read(hamtKey, signal))
+    return value === undefined ? undefined : this.#hand(value)
+  }
+
+  /**
+   * `length` bytes from `offset`, or the last `suffixLength` bytes (all of them when the value is
+   * shorter), of `key`'s value; `undefined` when the key is absent. A value held in one block is
+   * loaded once and sliced for every range; one that Kubo split into several blocks (dag-pb) is
+   * asked for the range alone.
+   *
+   * @throws {InvalidRangeError} for a malformed range or an offset past the end of the value.
+   */
+  async getRange(key: string, range: RangeQuery, options?: GetOptions): Promise<Uint8Array | undefined> {
+    const signal = options?.signal
+    signal?.throwIfAborted()
+    const byteRange = toByteRange(range)
+    const hamtKey = toHamtKey(key)
+    this.#syncWithHamt()
+    if (isMetadataKey(hamtKey)) {
+      const value = await this.#getMetadata(hamtKey, signal)
+      return value === undefined ? undefined : sliceRange(value, byteRange)
+    }
+    const slice = await this.#limit(async () => {
+      const pointer = await this.hamt.getPointer(hamtKey)
+      if (pointer === undefined) return undefined
+      if (this.#transform === undefined && pointer.code === DAG_PB) {
+        return this.hamt.cas.load(pointer, byteRange, { signal })
+      }
+      const whole = this.#ranges.get(pointer.toString(), async () =>
+        this.#decode(hamtKey, await this.hamt.cas.load(pointer)),
+      )
+      return sliceRange(await abortable(whole, signal), byteRange)
+    })
+    return slice === undefined ? undefined : this.#hand(slice)
+  }
+
+  /** Whether `key` is present. */
+  async has(key: string): Promise<boolean> {
+    const hamtKey = toHamtKey(key)
+    this.#syncWithHamt()
+    if (this.#metadata.has(hamtKey)) return true
+    return this.#limit(async () => (await this.hamt.getPointer(hamtKey)) !== undefined)
+  }
+
+  /**
+   * Stores `value` under `key` (without its leading `/`).
+   *
+   * @throws {ReadOnlyError} when the HAMT is read-only.
+   * @throws {InvalidValueError} when `value` is not a `Uint8Array`.
+   */
+  async set(key: string, value: Uint8Array): Promise<void> {
+    const hamtKey = toHamtKey(key)
+    if (!(value instanceof Uint8Array)) throw new InvalidValueError(hamtKey, 'Zarr values must be Uint8Arrays')
+    if (this.hamt.readOnly) throw new ReadOnlyError(`set ${JSON.stringify(hamtKey)}`)
+    const stored = this.#transform === undefined ? value : this.#transform.encode(hamtKey, value)
+    await this.#write(hamtKey, () => this.hamt.set(hamtKey, stored), isMetadataKey(hamtKey) ? value.slice() : undefined)
+  }
+
+  /**
+   * Removes `key`; removing a key that is absent is not an error.
+   *
+   * @returns whether the key was present.
+   * @throws {ReadOnlyError} when the HAMT is read-only.
+   */
+  async delete(key: string): Promise<boolean> {
+    const hamtKey = toHamtKey(key)
+    if (this.hamt.readOnly) throw new ReadOnlyError(`delete ${JSON.stringify(hamtKey)}`)
+    return this.#write(hamtKey, () => this.hamt.delete(hamtKey))
+  }
+
+  /**
+   * Every key as stored (no leading `/`), sorted. A read-only store lists from an index of the keys
+   * built on first use and kept while the root does not change; a writable one walks the HAMT.
+   */
+  async *list(): AsyncGenerator<string> {
+    yield* (await this.#index()).all()
+  }
+
+  /** Keys that start with `prefix` (a leading `/` is ignored), sorted. */
+  async *listPrefix(prefix: string): AsyncGenerator<string> {
+    yield* (await this.#index()).withPrefix(toHamtKey(prefix))
+  }
+
+  /**
+   * Names of the immediate children of directory `prefix`, each once: like py-hamt's `list_dir`, a
+   * child is a name, not a path (`listDir('temp')` gives `zarr.json`, `c`). `prefix` may be given
+   * with or without its leading and trailing `/`; `''` or `/` is the root.
+   */
+  async *listDir(prefix: string): AsyncGenerator<string> {
+    yield* (await this.#index()).children(toDirPrefix(prefix))
+  }
+
+  /**
+   * Waits for the writes in flight, saves the HAMT's changes, and returns its root CID: what to keep
+   * to reopen the dataset.
+   */
+  async commit(options: CommitOptions = {}): Promise<CID> {
+    while (this.#writes.size > 0) await Promise.allSettled([...this.#writes])
+    if (options.keepWritable === true) await this.hamt.cacheVacate()
+    else await this.hamt.makeReadOnly()
+    return this.hamt.rootNodeId
+  }
+
+  async #getMetadata(hamtKey: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
+    const cached = this.#metadata.get(hamtKey)
+    if (cached !== undefined) return cached.slice()
+    const version = this.#metadataVersions.get(hamtKey)
+    const value = await this.#limit(() => this.#read(hamtKey, signal))
+    if (value === undefined) return undefined
+    if (firstNonSpace(value) !== OPEN_BRACE) {
+      throw new ZarrMetadataError(
+        hamtKey,
+        this.#transform === undefined
+          ? 'it is not a JSON object (is the dataset encrypted? open it with SimpleEncryptedZarrHAMTStore)'
+          : 'it is not a JSON object',
+      )
+    }
+    if (this.#metadataVersions.get(hamtKey) === version) this.#metadata.set(hamtKey, value.slice())
+    return value
+  }
+
+  async #read(hamtKey: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
+    const pointer = await this.hamt.getPointer(hamtKey)
+    if (pointer === undefined) return undefined
+    return this.#decode(hamtKey, await this.hamt.cas.load(pointer, undefined, { signal }))
+  }
+
+  #decode(hamtKey: string, stored: Uint8Array): Uint8Array {
+    return this.#transform === undefined ? stored : this.#transform.decode(hamtKey, stored)
+  }
+
+  /** What a caller gets: views when nothing can change them, copies while zarrita may edit chunks in place. */
+  #hand(bytes: Uint8Array): Uint8Array {
+    return this.hamt.readOnly ? bytes : bytes.slice()
+  }
+
+  /**
+   * Runs a write in its concurrency slot and tracks it for {@link ZarrHAMTStore.commit}. For a metadata
+   * key, the cache ends holding `cacheAfter` (the value just set) or nothing (deleted, or failed).
+   */
+  async #write<T>(hamtKey: string, operation: () => Promise<T>, cacheAfter?: Uint8Array): Promise<T> {
+    const metadata = isMetadataKey(hamtKey)
+    if (metadata) this.#bumpVersion(hamtKey)
+    const done = this.#limit(async () => {
+      try {
+        const result = await operation()
+        if (metadata && cacheAfter !== undefined) this.#metadata.set(hamtKey, cacheAfter)
+        else if (metadata) this.#metadata.delete(hamtKey)
+        return result
+      } catch (error) {
+        if (metadata) this.#metadata.delete(hamtKey)
+        throw error
+      } finally {
+        if (metadata) this.#bumpVersion(hamtKey)
+      }
+    })
+    this.#writes.add(done)
+    try {
+      return await done
+    } finally {
+      this.#writes.delete(done)
+    }
+  }
+
+  #bumpVersion(hamtKey: string): void {
+    this.#metadataVersions.set(hamtKey, (this.#metadataVersions.get(hamtKey) ?? 0) + 1)
+  }
+
+  /** Drops the caches when a read-only HAMT has been moved to another root since they were filled. */
+  #syncWithHamt(): void {
+    if (!this.hamt.readOnly) return
+    const root = this.hamt.rootNodeId
+    if (this.#cachedRoot?.equals(root)) return
+    if (this.#cachedRoot !== undefined) {
+      this.#metadata.clear()
+      this.#keyIndex = undefined
+    }
+    this.#cachedRoot = root
+  }
+
+  #index(): Promise<KeyIndex> {
+    this.#syncWithHamt()
+    if (!this.hamt.readOnly) return collectKeys(this.hamt)
+    if (this.#keyIndex === undefined) {
+      const building = collectKeys(this.hamt)
+      this.#keyIndex = building
+      building.catch(() => {
+        if (this.#keyIndex === building) this.#keyIndex = undefined
+      })
+    }
+    return this.#keyIndex
+  }
+}
+
+async function collectKeys(hamt: HAMT<unknown>): Promise<KeyIndex> {
+  const keys: string[] = []
+  for await (const key of hamt.keys()) keys.push(key)
+  return new KeyIndex(keys)
+}
+
+/** zarrita's range as the core's {@link ByteRange}, rejecting shapes neither understands. */
+function toByteRange(range: RangeQuery): ByteRange {
+  if (range !== null && typeof range === 'object') {
+    if ('suffixLength' in range) return { suffix: range.suffixLength }
+    if ('offset' in range) return { offset: range.offset, length: range.length }
+  }
+  throw new InvalidRangeError('a range must be { offset, length } or { suffixLength }')
+}
+
+function firstNonSpace(bytes: Uint8Array): number | undefined {
+  for (const byte of bytes) {
+    if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) return byte
+  }
+  return undefined
+}
