@@ -1,7 +1,7 @@
 import {
   BlockNotFoundError,
   type ByteRange,
-  blake3Hasher,
+  blake3Cid,
   type CallOptions,
   type Codec,
   type ContentAddressedStore,
@@ -10,8 +10,6 @@ import {
 } from '@hamt/core'
 import { CID } from 'multiformats/cid'
 import { BlockIndex } from './block-index.js'
-
-const CODEC_CODES: Readonly<Record<Codec, number>> = { raw: 0x55, 'dag-cbor': 0x71 }
 
 /**
  * A {@link ContentAddressedStore} in memory. `save` returns what Kubo returns for blocks up to its
@@ -50,15 +48,13 @@ export class InMemoryCAS implements ContentAddressedStore {
    */
   async save(data: Uint8Array, codec: Codec, options?: CallOptions): Promise<CID> {
     options?.signal?.throwIfAborted()
-    const code = CODEC_CODES[codec]
-    if (code === undefined) {
+    if (codec !== 'raw' && codec !== 'dag-cbor') {
       throw new InvalidOptionError(`codec must be 'raw' or 'dag-cbor', got ${JSON.stringify(codec)}`)
     }
     if (!(data instanceof Uint8Array)) throw new InvalidOptionError('data must be a Uint8Array')
-    const hashed = blake3Hasher.digest(data)
-    const digest = hashed instanceof Promise ? await hashed : hashed
-    if (this.#blocks.add(digest.bytes, data.slice())) this.#bytes += data.length
-    return CID.createV1(code, digest)
+    const cid = blake3Cid(data, codec)
+    if (this.#blocks.add(cid.multihash.bytes, data.slice())) this.#bytes += data.length
+    return cid
   }
 
   /**

@@ -2,6 +2,7 @@ import * as dagCbor from '@ipld/dag-cbor'
 import { decode as decodeCbor } from 'cborg'
 import { CID } from 'multiformats/cid'
 import { InvalidNodeError } from './errors.js'
+import { encodeNodeSlots } from './node-encoder.js'
 
 /** Slots in a node: 8 bits of the key hash pick one. */
 export const SLOT_COUNT = 256
@@ -42,21 +43,13 @@ const decodeOptions = { ...dagCbor.decodeOptions, useMaps: true }
 
 /** Encodes a node whose children are all saved. */
 export function encodeNode(node: HamtNode): Uint8Array {
-  const data = node.slots.map((slot, index): unknown => {
-    if (slot === undefined) return {}
-    if (slot instanceof Map) {
-      // A null-prototype object keeps keys such as "__proto__" plain properties; DAG-CBOR sorts them.
-      const bucket: Record<string, CID> = Object.create(null)
-      for (const [key, value] of slot) bucket[key] = value
-      return bucket
-    }
-    if (slot instanceof HamtNode) {
+  return encodeNodeSlots(
+    node.slots.map((slot, index) => {
+      if (!(slot instanceof HamtNode)) return slot
       if (slot.cid === undefined) throw new Error(`BUG: child at slot ${index} encoded before it was saved`)
-      return [slot.cid]
-    }
-    return [slot]
-  })
-  return dagCbor.encode(data)
+      return slot.cid
+    }),
+  )
 }
 
 /**

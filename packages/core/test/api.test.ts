@@ -1,6 +1,7 @@
-import { InMemoryCAS } from '../../cas-memory/src/index.js'
 import { describe, expect, it } from 'vitest'
+import { InMemoryCAS } from '../../cas-memory/src/index.js'
 import {
+  blake3Cid,
   blake3Hasher,
   blake3HashFn,
   CID,
@@ -128,5 +129,23 @@ describe('blake3Hasher', () => {
   it('makes the CIDs Kubo makes for blake3 raw blocks', async () => {
     const digest = await blake3Hasher.digest(new TextEncoder().encode('v0'))
     expect(CID.createV1(0x55, digest).toString()).toMatch(/^bafkr4i/)
+  })
+})
+
+describe('blake3Cid', () => {
+  it('equals the CID multiformats builds for the same block, for both codecs', async () => {
+    for (const [codec, code] of [
+      ['raw', 0x55],
+      ['dag-cbor', 0x71],
+    ] as const) {
+      for (let i = 0; i < 3000; i++) {
+        const data = new TextEncoder().encode(`block ${i}`)
+        const expected = CID.createV1(code, await blake3Hasher.digest(data))
+        const cid = blake3Cid(data, codec)
+        expect(cid.equals(expected)).toBe(true)
+        expect(cid.toString()).toBe(expected.toString())
+        expect(CID.decode(cid.bytes).equals(cid)).toBe(true)
+      }
+    }
   })
 })

@@ -1,5 +1,5 @@
-import { InMemoryCAS } from '../../cas-memory/src/index.js'
 import { describe, expect, it } from 'vitest'
+import { InMemoryCAS } from '../../cas-memory/src/index.js'
 import { HAMT } from '../src/index.js'
 import { collect } from './collect.js'
 import { FaultInjectingCAS } from './fault-injecting-cas.js'

@@ -1,6 +1,6 @@
-import { InMemoryCAS } from '../../cas-memory/src/index.js'
 import * as dagCbor from '@ipld/dag-cbor'
 import { describe, expect, it } from 'vitest'
+import { InMemoryCAS } from '../../cas-memory/src/index.js'
 import {
   HAMT,
   HamtError,

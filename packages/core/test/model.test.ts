@@ -1,6 +1,6 @@
-import { InMemoryCAS } from '../../cas-memory/src/index.js'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { InMemoryCAS } from '../../cas-memory/src/index.js'
 import { blake3HashFn, type ContentAddressedStore, HAMT, type HashFn } from '../src/index.js'
 import { collect } from './collect.js'
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
-import { InMemoryCAS } from '../../cas-memory/src/index.js'
 import { describe, expect, it } from 'vitest'
+import { InMemoryCAS } from '../../cas-memory/src/index.js'
 import { blake3HashFn, CID, extractBits, HAMT } from '../src/index.js'
 
 // Golden vectors from running the real py-hamt (see test/vectors/README.md).

@@ -7,3 +7,8 @@ import { blake3 as nobleBlake3 } from '@noble/hashes/blake3.js'
 export function blake3(data: Uint8Array): Uint8Array<ArrayBuffer> {
   return nobleBlake3(data) as Uint8Array<ArrayBuffer>
 }
+
+/** Writes the 32-byte BLAKE3 digest of `data` into `out`. */
+export function blake3Into(data: Uint8Array, out: Uint8Array): void {
+  out.set(nobleBlake3(data))
+}

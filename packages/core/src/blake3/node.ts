@@ -12,3 +12,8 @@ export function blake3(data: Uint8Array): Uint8Array<ArrayBuffer> {
   wasm.hash(data, out)
   return out
 }
+
+/** Writes the 32-byte BLAKE3 digest of `data` into `out`. */
+export function blake3Into(data: Uint8Array, out: Uint8Array): void {
+  wasm.hash(data, out)
+}
