@@ -384,12 +384,25 @@ export class HAMT<V = unknown> {
   }
 
   #hash(key: string): Uint8Array {
-    const hash = this.hashFn(utf8.encode(key))
+    const hash = this.hashFn(utf8Bytes(key))
     if (!(hash instanceof Uint8Array) || hash.length === 0) {
       throw new InvalidOptionError('hashFn must return a non-empty Uint8Array')
     }
     return hash
   }
+}
+
+/** UTF-8 bytes of a key; short ASCII keys (the usual kind) skip TextEncoder's native call. */
+function utf8Bytes(key: string): Uint8Array {
+  const length = key.length
+  if (length > 64) return utf8.encode(key)
+  const bytes = new Uint8Array(length)
+  for (let i = 0; i < length; i++) {
+    const code = key.charCodeAt(i)
+    if (code > 0x7f) return utf8.encode(key)
+    bytes[i] = code
+  }
+  return bytes
 }
 
 function checkKey(key: unknown): asserts key is string {

@@ -2,7 +2,8 @@ import type { CID } from 'multiformats/cid'
 import type { HamtNode } from './node.js'
 
 interface Entry {
-  node: HamtNode
+  readonly cid: CID
+  readonly node: HamtNode
   /** Read since the eviction sweep last passed it (CLOCK's second chance). */
   used: boolean
 }
@@ -11,10 +12,14 @@ interface Entry {
  * Read-only mode's node cache, bounded by the nodes' encoded sizes, with one load for any number of
  * concurrent requests of the same node. Eviction is CLOCK (second chance), an approximation of
  * least-recently-used that costs a hit nothing but setting a flag.
+ *
+ * Nodes are found by a number taken from the end of their CID (a digest, so evenly spread) and then
+ * checked against the whole CID: cheaper than a string key per lookup. In the rare case two cached
+ * CIDs share the number, the second is simply not cached.
  */
 export class NodeCache {
-  readonly #entries = new Map<string, Entry>()
-  readonly #pending = new Map<string, Promise<HamtNode>>()
+  readonly #entries = new Map<number, Entry>()
+  readonly #pending = new Map<number, { cid: CID; node: Promise<HamtNode> }>()
   #bytes = 0
 
   constructor(
@@ -28,28 +33,27 @@ export class NodeCache {
   }
 
   get(cid: CID): HamtNode | Promise<HamtNode> {
-    const key = cid.toString()
+    const key = keyOf(cid)
     const hit = this.#entries.get(key)
-    if (hit !== undefined) {
+    if (hit !== undefined && sameCid(hit.cid, cid)) {
       hit.used = true
       return hit.node
     }
-    let pending = this.#pending.get(key)
-    if (pending === undefined) {
-      pending = this.load(cid).then(
-        (node) => {
-          this.#pending.delete(key)
-          this.#add(key, node)
-          return node
-        },
-        (error: unknown) => {
-          this.#pending.delete(key)
-          throw error
-        },
-      )
-      this.#pending.set(key, pending)
-    }
-    return pending
+    const pending = this.#pending.get(key)
+    if (pending !== undefined && sameCid(pending.cid, cid)) return pending.node
+    const node = this.load(cid).then(
+      (loaded) => {
+        this.#settle(key, node)
+        this.#add(key, cid, loaded)
+        return loaded
+      },
+      (error: unknown) => {
+        this.#settle(key, node)
+        throw error
+      },
+    )
+    if (pending === undefined) this.#pending.set(key, { cid, node })
+    return node
   }
 
   clear(): void {
@@ -57,7 +61,11 @@ export class NodeCache {
     this.#bytes = 0
   }
 
-  #add(key: string, node: HamtNode): void {
+  #settle(key: number, node: Promise<HamtNode>): void {
+    if (this.#pending.get(key)?.node === node) this.#pending.delete(key)
+  }
+
+  #add(key: number, cid: CID, node: HamtNode): void {
     if (this.#entries.has(key)) return
     this.#bytes += node.size
     // Sweep from the oldest insertion: a used entry loses its flag and goes to the back, an unused
@@ -72,6 +80,23 @@ export class NodeCache {
         this.#bytes -= entry.node.size
       }
     }
-    this.#entries.set(key, { node, used: false })
+    this.#entries.set(key, { cid, node, used: false })
   }
+}
+
+function keyOf(cid: CID): number {
+  const bytes = cid.bytes
+  const n = bytes.length
+  return (
+    ((bytes[n - 1] ?? 0) | ((bytes[n - 2] ?? 0) << 8) | ((bytes[n - 3] ?? 0) << 16) | ((bytes[n - 4] ?? 0) << 24)) >>> 0
+  )
+}
+
+function sameCid(a: CID, b: CID): boolean {
+  if (a === b) return true
+  const x = a.bytes
+  const y = b.bytes
+  if (x.length !== y.length) return false
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false
+  return true
 }
