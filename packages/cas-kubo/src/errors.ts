@@ -1,0 +1,102 @@
+import type { CID } from 'multiformats/cid'
+
+/** Machine-readable codes of the errors this package adds to `@hamt/core`'s. */
+export type KuboErrorCode = 'ERR_KUBO_REQUEST' | 'ERR_INTEGRITY' | 'ERR_UNVERIFIABLE' | 'ERR_CLOSED'
+
+/** What a failed request was about: enough to find it in a server's logs. */
+export interface RequestContext {
+  /** The KuboCAS operation (`save`, `load`, `pin`, …). */
+  operation: string
+  /** HTTP method and URL of the request. */
+  method: string
+  url: string
+  /** The CID the request was about, when there is one. */
+  cid?: CID | undefined
+}
+
+/**
+ * An HTTP request to the RPC API or the gateway failed: a status that is not retried (a 4xx other
+ * than 429), or retries exhausted on network errors, timeouts, 429 or 5xx. The message names the
+ * URL, the CID, the last HTTP status (if any) and the attempts made; `cause` is the last error.
+ */
+export class KuboRequestError extends Error {
+  readonly code = 'ERR_KUBO_REQUEST' as const
+  readonly operation: string
+  readonly method: string
+  readonly url: string
+  readonly cid: CID | undefined
+  /** Last HTTP status received, or `undefined` when the last attempt got no response. */
+  readonly status: number | undefined
+  /** Requests made, retries included. */
+  readonly attempts: number
+  /** Start of the last error response's body (servers explain themselves there). */
+  readonly responseText: string | undefined
+
+  constructor(
+    context: RequestContext,
+    details: { status?: number | undefined; attempts: number; reason: string; responseText?: string | undefined },
+    options?: ErrorOptions,
+  ) {
+    const about = context.cid === undefined ? '' : ` of ${context.cid.toString()}`
+    const status = details.status === undefined ? '' : ` → HTTP ${details.status}`
+    const body = details.responseText ? `: ${details.responseText}` : ''
+    super(
+      `KuboCAS ${context.operation}${about} failed after ${details.attempts} attempt${details.attempts === 1 ? '' : 's'} ` +
+        `(${context.method} ${context.url}${status}): ${details.reason}${body}`,
+      options,
+    )
+    this.name = 'KuboRequestError'
+    this.operation = context.operation
+    this.method = context.method
+    this.url = context.url
+    this.cid = context.cid
+    this.status = details.status
+    this.attempts = details.attempts
+    this.responseText = details.responseText
+  }
+}
+
+/** Bytes received for a CID do not hash to it: the gateway (or something on the way) altered them. */
+export class IntegrityError extends Error {
+  readonly code = 'ERR_INTEGRITY' as const
+  readonly cid: CID
+  readonly url: string
+  /** Multihash digest the bytes actually have (hex). */
+  readonly actualDigest: string
+
+  constructor(cid: CID, url: string, actualDigest: string) {
+    super(
+      `Integrity check failed for ${cid.toString()} from ${url}: the bytes received hash to ${actualDigest}, ` +
+        `not to the CID's digest; the data was discarded`,
+    )
+    this.name = 'IntegrityError'
+    this.cid = cid
+    this.url = url
+    this.actualDigest = actualDigest
+  }
+}
+
+/**
+ * In trustless mode, a CID whose bytes cannot be checked here: a hash function this package does not
+ * implement, or a dag-pb (UnixFS) CID, whose content spans blocks.
+ */
+export class UnverifiableError extends Error {
+  readonly code = 'ERR_UNVERIFIABLE' as const
+  readonly cid: CID
+
+  constructor(cid: CID, reason: string) {
+    super(`Cannot verify ${cid.toString()} in trustless mode: ${reason}`)
+    this.name = 'UnverifiableError'
+    this.cid = cid
+  }
+}
+
+/** A call was made on, or was in flight when, {@link KuboCAS.close} was called. */
+export class ClosedError extends Error {
+  readonly code = 'ERR_CLOSED' as const
+
+  constructor(operation: string) {
+    super(`KuboCAS ${operation} failed: the KuboCAS was closed`)
+    this.name = 'ClosedError'
+  }
+}

@@ -1,0 +1,11 @@
+export {
+  ClosedError,
+  IntegrityError,
+  type KuboErrorCode,
+  KuboRequestError,
+  type RequestContext,
+  UnverifiableError,
+} from './errors.js'
+export { parseRetryAfter } from './http.js'
+export { KuboCAS, type Pin, type PinType } from './kubo-cas.js'
+export type { KuboAuth, KuboCASOptions } from './options.js'
