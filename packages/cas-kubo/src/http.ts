@@ -78,7 +78,7 @@ export class RequestRunner {
         lastText = errorText(response.body)
         lastError = undefined
         lastReason = statusReason(response.status)
-        if (!isRetryableStatus(response.status)) {
+        if (!isRetryableStatus(response.status) || isCommandError(response.status, response.body)) {
           throw new KuboRequestError(spec, {
             status: response.status,
             attempts: attempt,
@@ -224,6 +224,20 @@ class AttemptTimeout extends Error {
 
 function isRetryableStatus(status: number): boolean {
   return status === 429 || status >= 500
+}
+
+/**
+ * Kubo answers a command that failed (unpinning what is not pinned, a bad argument) with 500 and a
+ * JSON body `{ Message, Code, Type: "error" }`. Asking again gives the same answer, so it is final.
+ */
+function isCommandError(status: number, body: Uint8Array): boolean {
+  if (status !== 500 || body.length === 0 || body[0] !== 0x7b) return false
+  try {
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(body))
+    return typeof parsed === 'object' && parsed !== null && (parsed as { Type?: unknown }).Type === 'error'
+  } catch {
+    return false
+  }
 }
 
 function statusReason(status: number): string {
