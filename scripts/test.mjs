@@ -2,7 +2,7 @@
 // Runs every package's tests and ends with one line for the whole workspace: "tests: N passed, N failed".
 // First it prepares what the tests start for real: the IPFS node's own install and Chromium.
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
 const root = new URL('..', import.meta.url).pathname
@@ -23,7 +23,11 @@ for (const [script, what] of setupSteps) {
 }
 
 const packageDirs = ['packages', 'examples'].flatMap((group) =>
-  existsSync(join(root, group)) ? readdirSync(join(root, group)).map((name) => join(root, group, name)) : [],
+  existsSync(join(root, group))
+    ? readdirSync(join(root, group))
+        .map((name) => join(root, group, name))
+        .filter((dir) => statSync(dir).isDirectory())
+    : [],
 )
 for (const dir of packageDirs) rmSync(join(dir, '.test-results.json'), { force: true })
 

@@ -205,10 +205,18 @@ export class HAMT<V = unknown> {
   }
 
   /** The value of `key`, or `undefined` when it is absent. Sees every completed write. */
-  async get(key: string): Promise<V | undefined> {
-    const found = this.#pointer(key)
-    const pointer = found instanceof Promise ? await found : found
-    return pointer === undefined ? undefined : this.#loadValue(pointer)
+  get(key: string): Promise<V | undefined> {
+    // Not async: on a warm read-only path the store's own promise is the only one made.
+    let found: CID | undefined | Promise<CID | undefined>
+    try {
+      found = this.#pointer(key)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    if (found instanceof Promise) {
+      return found.then((pointer) => (pointer === undefined ? undefined : this.#loadValue(pointer)))
+    }
+    return found === undefined ? Promise.resolve(undefined) : this.#loadValue(found)
   }
 
   /** Whether `key` is present. */
@@ -364,9 +372,9 @@ export class HAMT<V = unknown> {
     return decodeNode(await this.cas.load(cid), cid)
   }
 
-  async #loadValue(pointer: CID): Promise<V> {
-    const bytes = await this.cas.load(pointer)
-    return (this.valuesAreBytes ? bytes : dagCbor.decode(bytes)) as V
+  #loadValue(pointer: CID): Promise<V> {
+    const loaded = this.cas.load(pointer)
+    return (this.valuesAreBytes ? loaded : loaded.then((bytes) => dagCbor.decode(bytes))) as Promise<V>
   }
 
   #encodeValue(key: string, value: V): Uint8Array {

@@ -1,0 +1,7 @@
+export { BlockCorruptedError, UnsupportedHashError } from './errors.js'
+export {
+  FileSystemCAS,
+  type FileSystemCASOptions,
+  type FileSystemCASStats,
+  type FileSystemHash,
+} from './file-system-cas.js'

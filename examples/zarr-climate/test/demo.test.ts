@@ -1,0 +1,68 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import { runExample } from './run-example.js'
+
+const SMALL = ['--days', '60', '--resolution', '15', '--time-chunk', '16']
+let dataDir: string
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'zarr-climate-'))
+})
+afterAll(async () => {
+  await rm(dataDir, { recursive: true, force: true })
+})
+
+/** The lines a run prints about what it read, which must not depend on how the dataset was reached. */
+function readingReport(stdout: string): string {
+  return stdout
+    .slice(stdout.indexOf('Opened read-only'))
+    .replace(/read in [\d.,]+ (ms|s)(: [\d.,]+ MB\/s)?/g, 'read in …')
+}
+
+test('writes into the file-system store, reads back, and a second run reopens it', async () => {
+  const first = await runExample([...SMALL, '--data-dir', dataDir])
+  expect(first.stderr).toBe('')
+  expect(first.stdout).toContain(`Store: file system, ${path.join(dataDir, 'zarr-climate')}`)
+  expect(first.stdout).toContain('on a 15° grid (time 60 × latitude 12 × longitude 24, 8 chunks)')
+  expect(first.stdout).toMatch(/Wrote 0\.1 MB of data as 8 chunks \([\d.]+ MB compressed\) in [\d.]+ s: [\d.,]+ MB\/s/)
+  const root = /Root CID: (bafyr4\w+)/.exec(first.stdout)?.[1]
+  expect(root).toBeDefined()
+  expect(first.stdout).toContain('Opened read-only: "Synthetic daily climate", variables precipitation, temperature')
+  expect(first.stdout).toMatch(/Time series at 52\.50°N 13\.40°E \(nearest cell 52\.50°N 7\.50°E\), 60 days/)
+  expect(first.stdout).toMatch(/temperature: +mean -?[\d.]+ °C, min -?[\d.]+ °C \(2000-\d\d-\d\d\), max/)
+  // 2001-07-01 is past the end of 60 days, so the map is of the last day.
+  expect(first.stdout).toContain('Map on 2000-02-29 (12 × 24 cells)')
+  expect(first.stdout).toMatch(/Annual global means \(area-weighted\), from all 0\.1 MB read in/)
+  expect(first.stdout).toMatch(/ {2}2000: [\d.]+ °C, [\d.]+ mm\/day/)
+
+  const again = await runExample(['--reopen'], { HAMT_DATA_DIR: dataDir })
+  expect(again.stdout).toContain(`Reopening root CID ${root}`)
+  expect(again.stdout).not.toContain('Wrote')
+  expect(readingReport(again.stdout)).toBe(readingReport(first.stdout))
+
+  const byRoot = await runExample(['--root', root as string, '--date', '2000-01-15', '--data-dir', dataDir])
+  expect(byRoot.stdout).toContain('Map on 2000-01-15')
+})
+
+test('mistakes are reported with a message and the usage, not a stack trace', async () => {
+  const empty = await mkdtemp(path.join(tmpdir(), 'zarr-climate-empty-'))
+  try {
+    const cases: [string[], RegExp][] = [
+      [['--resolution', '7'], /resolution must be a number of degrees that divides 180, got 7/],
+      [['--reopen', '--data-dir', empty], /no dataset saved yet/],
+      [['--root', 'not-a-cid'], /--root is not a CID/],
+      [['--point', '95,0'], /--point must be LAT,LON/],
+      [['--colour'], /Unknown option '--colour'/],
+      [['--kubo', '--rpc-url', 'http://127.0.0.1:9', ...SMALL], /No Kubo RPC API answers at http:\/\/127\.0\.0\.1:9/],
+    ]
+    for (const [args, message] of cases) {
+      const failure = await runExample(args).catch((error: { code: number; stderr: string }) => error)
+      expect(failure).toMatchObject({ code: 2, stderr: expect.stringMatching(message) })
+      expect((failure as { stderr: string }).stderr).toContain('usage: pnpm --filter zarr-climate start')
+      expect((failure as { stderr: string }).stderr).not.toMatch(/\n\s+at /)
+    }
+  } finally {
+    await rm(empty, { recursive: true, force: true })
+  }
+})
