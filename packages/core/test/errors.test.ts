@@ -111,6 +111,15 @@ describe('corrupt nodes', () => {
     ['a slot holding a number', dagCbor.encode([...new Array(255).fill({}), 5])],
     ['a bucket holding a string value', dagCbor.encode([{ k: 'not a CID' }, ...new Array(255).fill({})])],
     ['a link of two CIDs', dagCbor.encode([[1, 2], ...new Array(255).fill({})])],
+    // Tag 42 (0xd8 0x2a) around a byte string without the leading 0x00 DAG-CBOR requires.
+    [
+      'a CID tag without its 0x00 prefix',
+      new Uint8Array([0x99, 0x01, 0x00, 0x81, 0xd8, 0x2a, 0x42, 0x01, 0x55, ...new Array(255).fill(0xa0)]),
+    ],
+    [
+      'a CID tag holding no valid CID',
+      new Uint8Array([0x99, 0x01, 0x00, 0x81, 0xd8, 0x2a, 0x43, 0x00, 0x01, 0xff, ...new Array(255).fill(0xa0)]),
+    ],
   ]
   for (const [name, block] of cases) {
     it(`names the CID of ${name}`, async () => {

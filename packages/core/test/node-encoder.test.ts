@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { CID } from 'multiformats/cid'
 import { describe, expect, it } from 'vitest'
 import { blake3Cid } from '../src/index.js'
-import { EMPTY_NODE_BYTES } from '../src/node.js'
+import { decodeNode, EMPTY_NODE_BYTES } from '../src/node.js'
 import { type EncodableSlot, encodeNodeSlots } from '../src/node-encoder.js'
 
 /** The same node as @ipld/dag-cbor sees it: `{}`, `{key: CID}`, `[CID]`. */
@@ -44,6 +44,27 @@ describe('the node encoder', () => {
         expect(Buffer.from(encodeNodeSlots(slots)).equals(Buffer.from(dagCbor.encode(asIpld(slots))))).toBe(true)
       }),
       { numRuns: 300 },
+    )
+  })
+
+  it('decodes what it encodes: the same slots, the same CIDs, whatever their shape', () => {
+    fc.assert(
+      fc.property(fc.array(slot, { minLength: 256, maxLength: 256 }), (slots) => {
+        const bytes = encodeNodeSlots(slots)
+        const decoded = decodeNode(bytes, blake3Cid(bytes, 'dag-cbor'))
+        for (let i = 0; i < 256; i++) {
+          const want = slots[i]
+          const got = decoded.slots[i]
+          if (want === undefined) expect(got).toBeUndefined()
+          else if (want instanceof Map) {
+            expect(got).toBeInstanceOf(Map)
+            const bucket = got as Map<string, CID>
+            expect(bucket.size).toBe(want.size)
+            for (const [key, cid] of want) expect(bucket.get(key)?.equals(cid)).toBe(true)
+          } else expect((got as CID).equals(want)).toBe(true)
+        }
+      }),
+      { numRuns: 150 },
     )
   })
 
