@@ -7,7 +7,6 @@
 import { parseArgs } from 'node:util'
 import { InMemoryCAS } from '@hamt/cas-memory'
 import { HAMT } from '@hamt/core'
-import { progressBar } from './progress.js'
 
 const USAGE = 'usage: pnpm --filter quickstart start [-- --entries N]'
 const args = (() => {
@@ -30,8 +29,6 @@ if (!Number.isSafeInteger(entries) || entries < 10) {
 const utf8 = new TextEncoder()
 const text = new TextDecoder()
 const fmt = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
-/** Progress is shown in steps of this many items, so the bar costs nothing next to the work. */
-const STEP = 1000
 /** Reads in flight at once: read-only mode serves any number concurrently. */
 const READ_BATCH = 256
 
@@ -51,12 +48,7 @@ console.log(`quickstart: a key-value HAMT on the in-memory store, ${fmt.format(e
 // 1. Write: every value is saved as its own block; the tree changes stay in memory until committed.
 const [root, writeSeconds] = await timed(async () => {
   const hamt = await HAMT.build<Uint8Array>({ cas, valuesAreBytes: true })
-  const bar = progressBar('writing', entries)
-  for (let i = 0; i < entries; i++) {
-    await hamt.set(`k${i}`, utf8.encode(`v${i}`))
-    if ((i + 1) % STEP === 0) bar.increment(STEP)
-  }
-  bar.stop()
+  for (let i = 0; i < entries; i++) await hamt.set(`k${i}`, utf8.encode(`v${i}`))
   // 2. Commit: saves the changed nodes and fixes the root CID, the one thing needed to reopen it.
   await hamt.makeReadOnly()
   return hamt.rootNodeId
@@ -67,7 +59,6 @@ console.log(`Root CID: ${root}`)
 // 3. Reopen read-only by root CID and read every entry back, many reads at a time.
 const reader = await HAMT.build<Uint8Array>({ cas, rootNodeId: root, readOnly: true, valuesAreBytes: true })
 const [, readSeconds] = await timed(async () => {
-  const bar = progressBar('reading', entries)
   for (let start = 0; start < entries; start += READ_BATCH) {
     const end = Math.min(entries, start + READ_BATCH)
     const reads = []
@@ -79,9 +70,7 @@ const [, readSeconds] = await timed(async () => {
         throw new Error(`k${start + j} should hold ${expected}, got ${value && text.decode(value)}`)
       }
     })
-    bar.increment(end - start)
   }
-  bar.stop()
 })
 console.log(`Reopened read-only and read back ${rate(entries, readSeconds, 'entries')}; all match`)
 const sample = await reader.get('k42')
