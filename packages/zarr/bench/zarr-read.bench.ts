@@ -12,52 +12,10 @@
 
 import { InMemoryCAS } from '@hamt/cas-memory'
 import { blake3Hasher, HAMT } from '@hamt/core'
-import * as zarr from 'zarrita'
 import { ZarrHAMTStore } from '../src/index.js'
+import { bytes, CHUNK, MapStore, mbps, median, readAll, shape, timed, write } from './workload.js'
 
-const MB = Number(process.env.BENCH_MB ?? 100)
 const RUNS = Number(process.env.BENCH_RUNS ?? 5)
-const CHUNK = 512 // 512 x 512 float32 = 1 MiB per chunk
-const rows = Math.max(CHUNK, Math.round((MB * 1e6) / 4 / (CHUNK * 8) / CHUNK) * CHUNK)
-const shape = [rows, CHUNK * 8]
-const bytes = shape[0]! * shape[1]! * 4
-const data = new Float32Array(bytes / 4)
-for (let i = 0; i < data.length; i++) data[i] = Math.sin(i) * 100
-
-class MapStore implements zarr.AsyncMutable {
-  readonly map = new Map<string, Uint8Array>()
-  async get(key: string): Promise<Uint8Array | undefined> {
-    return this.map.get(key)
-  }
-  async set(key: string, value: Uint8Array): Promise<void> {
-    this.map.set(key, value)
-  }
-}
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const start = performance.now()
-  await fn()
-  return (performance.now() - start) / 1000
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-const mbps = (seconds: number): string => `${(bytes / 1e6 / seconds).toFixed(0)} MB/s`
-
-async function write(store: zarr.AsyncMutable): Promise<void> {
-  const arr = await zarr.create(zarr.root(store).resolve('temp'), {
-    shape,
-    chunkShape: [CHUNK, CHUNK],
-    dtype: 'float32',
-    fillValue: 0,
-  })
-  await zarr.set(arr, null, { data, shape, stride: [shape[1]!, 1] })
-}
-
-async function readAll(store: zarr.Readable): Promise<void> {
-  const arr = await zarr.open.v3(zarr.root(store).resolve('temp'), { kind: 'array' })
-  const out = await zarr.get(arr)
-  if ((out.data as Float32Array)[12345] !== data[12345]) throw new Error('read back the wrong data')
-}
 
 console.log(
   `zarrita, ${(bytes / 1e6).toFixed(0)} MB float32 ${shape.join('x')}, chunks ${CHUNK}x${CHUNK} (1 MiB), median of ${RUNS}`,
