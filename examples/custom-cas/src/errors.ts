@@ -34,3 +34,22 @@ export class UnsupportedHashError extends Error {
     this.hashCode = code
   }
 }
+
+/**
+ * Something other than a regular file (a directory, say) stands where a block's file should be, so
+ * the block can be neither read nor written there.
+ */
+export class BlockPathError extends Error {
+  readonly code = 'ERR_BLOCK_PATH'
+  /** The CID whose file is blocked. */
+  readonly cid: CID
+  /** The path that is not a regular file. */
+  readonly path: string
+
+  constructor(cid: CID, path: string) {
+    super(`Block ${cid.toString()} cannot be stored or read: ${path} is not a regular file`)
+    this.name = 'BlockPathError'
+    this.cid = cid
+    this.path = path
+  }
+}

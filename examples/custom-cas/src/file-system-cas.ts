@@ -16,7 +16,7 @@ import { equals } from 'multiformats/bytes'
 import type { MultihashHasher } from 'multiformats/hashes/interface'
 import { sha256 } from 'multiformats/hashes/sha2'
 import pLimit, { type LimitFunction } from 'p-limit'
-import { BlockCorruptedError, UnsupportedHashError } from './errors.js'
+import { BlockCorruptedError, BlockPathError, UnsupportedHashError } from './errors.js'
 
 /** Hash functions a {@link FileSystemCAS} can name new blocks with. */
 export type FileSystemHash = 'blake3' | 'sha2-256'
@@ -97,12 +97,15 @@ export class FileSystemCAS implements ContentAddressedStore {
       throw new InvalidOptionError(`codec must be 'raw' or 'dag-cbor', got ${JSON.stringify(codec)}`)
     }
     if (!(data instanceof Uint8Array)) throw new InvalidOptionError('data must be a Uint8Array')
-    const cid = CID.createV1(code, await this.#hasher.digest(data))
+    // The caller may reuse its buffer while this save waits for a file handle: hash and write one
+    // private copy, so the file always holds exactly the bytes its name was computed from.
+    const bytes = data.slice()
+    const cid = CID.createV1(code, await this.#hasher.digest(bytes))
     const file = this.#blockPath(cid)
     await this.#limit(async () => {
-      // Same name, same bytes: a block already present needs no second write.
-      if (await isFile(file)) return
-      await this.#writeAtomically(file, data, options?.signal)
+      // A block already present is kept only if it still verifies; a damaged one is replaced.
+      if (await this.#holdsBlock(file, cid)) return
+      await this.#writeAtomically(file, bytes, options?.signal)
     })
     return cid
   }
@@ -119,11 +122,11 @@ export class FileSystemCAS implements ContentAddressedStore {
         return await readFile(file, { signal: options?.signal })
       } catch (error) {
         if (isCode(error, 'ENOENT')) throw new BlockNotFoundError(cid, `FileSystemCAS at ${this.directory}`)
+        if (isCode(error, 'EISDIR')) throw new BlockPathError(cid, file)
         throw error
       }
     })
-    const digest = await hasher.digest(bytes)
-    if (!equals(digest.digest, cid.multihash.digest)) throw new BlockCorruptedError(cid, file)
+    if (!(await verifies(bytes, cid, hasher))) throw new BlockCorruptedError(cid, file)
     return sliceRange(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), range)
   }
 
@@ -183,6 +186,19 @@ export class FileSystemCAS implements ContentAddressedStore {
     return result
   }
 
+  /** Whether `file` holds a block that hashes to `cid`; something other than a file there is an error. */
+  async #holdsBlock(file: string, cid: CID): Promise<boolean> {
+    let bytes: Uint8Array
+    try {
+      bytes = await readFile(file)
+    } catch (error) {
+      if (isCode(error, 'ENOENT')) return false
+      if (isCode(error, 'EISDIR')) throw new BlockPathError(cid, file)
+      throw error
+    }
+    return verifies(bytes, cid, this.#hasher)
+  }
+
   #blockPath(cid: CID): string {
     const name = cid.toV1().toString()
     return path.join(this.directory, 'blocks', name.slice(-3, -1), name)
@@ -227,6 +243,11 @@ async function isFile(file: string): Promise<boolean> {
   } catch {
     return false
   }
+}
+
+async function verifies(bytes: Uint8Array, cid: CID, hasher: MultihashHasher<number>): Promise<boolean> {
+  if (hasher.code !== cid.multihash.code) return false
+  return equals((await hasher.digest(bytes)).digest, cid.multihash.digest)
 }
 
 function isCode(error: unknown, code: string): boolean {

@@ -1,4 +1,4 @@
-export { BlockCorruptedError, UnsupportedHashError } from './errors.js'
+export { BlockCorruptedError, BlockPathError, UnsupportedHashError } from './errors.js'
 export {
   FileSystemCAS,
   type FileSystemCASOptions,

@@ -6,7 +6,7 @@ import { BlockNotFoundError, type ByteRange, CID, HAMT, InvalidOptionError, Inva
 import * as Digest from 'multiformats/hashes/digest'
 import { sha512 } from 'multiformats/hashes/sha2'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
-import { BlockCorruptedError, FileSystemCAS, UnsupportedHashError } from '../src/index.js'
+import { BlockCorruptedError, BlockPathError, FileSystemCAS, UnsupportedHashError } from '../src/index.js'
 
 const PY_HAMT_ROOT_N1000 = 'bafyr4if63airx5zxu7pemwy7wq25y7c3mipj5xtcyxbholsip7fxx42hy4'
 const utf8 = new TextEncoder()
@@ -113,6 +113,16 @@ describe('save and load', () => {
   })
 })
 
+test('a buffer the caller reuses while its save waits is stored as it was when save was called', async () => {
+  // One file operation at a time, so the second save's write waits behind the first.
+  const cas = new FileSystemCAS({ directory: dir, concurrency: 1 })
+  const reused = utf8.encode('first contents')
+  const saves = [cas.save(new Uint8Array(200_000).fill(1), 'raw'), cas.save(reused, 'raw')]
+  reused.set(utf8.encode('later contents'))
+  const [, cid] = await Promise.all(saves)
+  expect(await cas.load(cid as CID)).toEqual(utf8.encode('first contents'))
+})
+
 describe('errors', () => {
   test('a missing block is a BlockNotFoundError naming the CID and the directory', async () => {
     const cas = new FileSystemCAS({ directory: dir })
@@ -132,6 +142,24 @@ describe('errors', () => {
       expect(error).toBeInstanceOf(BlockCorruptedError)
       expect(error).toMatchObject({ code: 'ERR_BLOCK_CORRUPTED', cid, path: blockFile(cid) })
     }
+  })
+
+  test('saving the right bytes again replaces a block file that fails verification', async () => {
+    const cas = new FileSystemCAS({ directory: dir })
+    const cid = await cas.save(utf8.encode('original bytes'), 'raw')
+    await writeFile(blockFile(cid), 'original bytez')
+    expect(await cas.save(utf8.encode('original bytes'), 'raw')).toEqual(cid)
+    expect(await cas.load(cid)).toEqual(utf8.encode('original bytes'))
+  })
+
+  test('a directory where a block file should be is a BlockPathError on save and on load', async () => {
+    const cas = new FileSystemCAS({ directory: dir })
+    const cid = await new InMemoryCAS().save(utf8.encode('blocked'), 'raw')
+    await mkdir(blockFile(cid), { recursive: true })
+    await expect(cas.save(utf8.encode('blocked'), 'raw')).rejects.toBeInstanceOf(BlockPathError)
+    const error = await cas.load(cid).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(BlockPathError)
+    expect(error).toMatchObject({ code: 'ERR_BLOCK_PATH', cid, path: blockFile(cid) })
   })
 
   test('a CID with a hash it cannot check is an UnsupportedHashError', async () => {
