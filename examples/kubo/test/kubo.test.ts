@@ -44,11 +44,10 @@ test('writes over RPC, pins the root, reads everything back through the gateway'
   expect(block.status).toBe(200)
 })
 
-test('with no node at the RPC address it says so at once', async () => {
-  const started = performance.now()
+// How quickly it gives up is measured by `pnpm --filter kubo bench`, not asserted here.
+test('with no node at the RPC address it says so', async () => {
   await expect(runExample(['--rpc-url', 'http://127.0.0.1:9'])).rejects.toMatchObject({
     code: 2,
     stderr: expect.stringContaining('No Kubo RPC API answers at http://127.0.0.1:9'),
   })
-  expect(performance.now() - started).toBeLessThan(30_000)
 })
