@@ -2,7 +2,7 @@
  * A HAMT on the file-system store. The first run writes N entries and records the root CID under a
  * name; every later run finds that name, reopens the HAMT from disk and checks every entry.
  *
- *   pnpm --filter custom-cas start [-- --entries 10000] [--data-dir DIR] [--reset]
+ *   npx -y pnpm@10.34.9 --filter custom-cas start [-- --entries 10000] [--data-dir DIR] [--reset]
  */
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
@@ -16,7 +16,7 @@ const BATCH = 64
 const utf8 = new TextEncoder()
 const fmt = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
 
-const USAGE = 'usage: pnpm --filter custom-cas start [-- --entries N] [--data-dir DIR] [--reset]'
+const USAGE = 'usage: npx -y pnpm@10.34.9 --filter custom-cas start [-- --entries N] [--data-dir DIR] [--reset]'
 const args = (() => {
   try {
     return parseArgs({

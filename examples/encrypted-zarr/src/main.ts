@@ -7,7 +7,7 @@
  *
  * Each part reads the data back with the right key, and shows that the wrong key fails.
  *
- *   pnpm --filter encrypted-zarr start [-- --days 365 --resolution 2.5 --key <64 hex digits>]
+ *   npx -y pnpm@10.34.9 --filter encrypted-zarr start [-- --days 365 --resolution 2.5 --key <64 hex digits>]
  */
 import { parseArgs } from 'node:util'
 import { InMemoryCAS } from '@hamt/cas-memory'
@@ -24,7 +24,7 @@ import { openClimateDataset, type ReadableStore, readMap } from 'zarr-climate/re
 import { areaWeightedMean } from 'zarr-climate/stats'
 
 const HEADER = 'hamt-examples-encrypted-zarr'
-const USAGE = 'usage: pnpm --filter encrypted-zarr start [-- --days N] [--resolution DEG] [--key HEX64]'
+const USAGE = 'usage: npx -y pnpm@10.34.9 --filter encrypted-zarr start [-- --days N] [--resolution DEG] [--key HEX64]'
 
 class UsageError extends Error {}
 

@@ -2,13 +2,13 @@
  * A HAMT on IPFS: written to a Kubo node over its RPC API, its root pinned so the node's garbage
  * collection keeps it, then read back by a second store that knows only the gateway's URL.
  *
- *   pnpm --filter kubo start [-- --rpc-url http://127.0.0.1:5001 --gateway-url http://127.0.0.1:8080 --entries 1000]
+ *   npx -y pnpm@10.34.9 --filter kubo start [-- --rpc-url http://127.0.0.1:5001 --gateway-url http://127.0.0.1:8080 --entries 1000]
  */
 import { parseArgs } from 'node:util'
 import { KuboCAS } from '@hamt/cas-kubo'
 import { HAMT } from '@hamt/core'
 
-const USAGE = 'usage: pnpm --filter kubo start [-- --rpc-url URL] [--gateway-url URL] [--entries N]'
+const USAGE = 'usage: npx -y pnpm@10.34.9 --filter kubo start [-- --rpc-url URL] [--gateway-url URL] [--entries N]'
 /** A port nothing listens on: the reading store gets it as its RPC address, so only the gateway can serve it. */
 const NO_RPC = 'http://127.0.0.1:9'
 /** Writes in flight at once. */

@@ -44,7 +44,7 @@ test('writes over RPC, pins the root, reads everything back through the gateway'
   expect(block.status).toBe(200)
 })
 
-// How quickly it gives up is measured by `pnpm --filter kubo bench`, not asserted here.
+// How quickly it gives up is measured by `npx -y pnpm@10.34.9 --filter kubo bench`, not asserted here.
 test('with no node at the RPC address it says so', async () => {
   await expect(runExample(['--rpc-url', 'http://127.0.0.1:9'])).rejects.toMatchObject({
     code: 2,

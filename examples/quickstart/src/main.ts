@@ -2,13 +2,13 @@
  * A key-value HAMT on the in-memory store: write, commit, reopen read-only by root CID, read,
  * delete, iterate, with timings.
  *
- *   pnpm --filter quickstart start [-- --entries 100000]
+ *   npx -y pnpm@10.34.9 --filter quickstart start [-- --entries 100000]
  */
 import { parseArgs } from 'node:util'
 import { InMemoryCAS } from '@hamt/cas-memory'
 import { HAMT } from '@hamt/core'
 
-const USAGE = 'usage: pnpm --filter quickstart start [-- --entries N]'
+const USAGE = 'usage: npx -y pnpm@10.34.9 --filter quickstart start [-- --entries N]'
 const args = (() => {
   try {
     return parseArgs({
