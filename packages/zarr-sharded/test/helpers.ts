@@ -11,7 +11,7 @@ export async function casFromVector(file: string): Promise<{ cas: InMemoryCAS; r
   const cas = new InMemoryCAS()
   for (const [cidText, base64] of Object.entries(vector.blocks)) {
     const cid = CID.parse(cidText)
-    const saved = await cas.save(Buffer.from(base64, 'base64'), cid.code === 0x71 ? 'dag-cbor' : 'raw')
+    const saved = await cas.save(new Uint8Array(Buffer.from(base64, 'base64')), cid.code === 0x71 ? 'dag-cbor' : 'raw')
     if (!saved.equals(cid)) throw new Error(`block ${cidText} re-hashes to ${saved.toString()}`)
   }
   return { cas, root: CID.parse(vector.root_cid) }
