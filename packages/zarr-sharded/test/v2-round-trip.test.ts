@@ -85,7 +85,8 @@ describe('sharded_zarr_v2', () => {
       sharding_config: { chunks_per_shard: 4, order: 'C' },
     })
     // 3 x 2 x 1 = 6 chunks in shards of 4: two shards.
-    expect((arrays['0/temp']?.shard_cids as unknown[]).length).toBe(2)
+    const tempShards = (arrays['0/temp'] as { shard_cids: CID[] }).shard_cids
+    expect(tempShards).toHaveLength(2)
     const metadata = decoded.metadata as Record<string, CID>
     expect(Object.keys(metadata).sort()).toEqual([
       '0/temp/zarr.json',
@@ -99,7 +100,7 @@ describe('sharded_zarr_v2', () => {
       '{"zarr_format": 3, "node_type": "group", "attributes": {}}',
     )
     // Shards are canonical DAG-CBOR lists of CIDs and nulls, of chunks_per_shard entries.
-    const shard = dagCbor.decode(await cas.load((arrays['0/temp']?.shard_cids as CID[])[1] as CID)) as unknown[]
+    const shard = dagCbor.decode(await cas.load(tempShards[1] as CID)) as unknown[]
     expect(shard).toHaveLength(4)
     expect(shard.slice(0, 2).every((e) => CID.asCID(e) !== null)).toBe(true)
     expect(shard.slice(2)).toEqual([null, null])
