@@ -31,7 +31,7 @@ export function resolveChunk(manifest: Manifest, key: string): ChunkRef | undefi
   } else if (key.startsWith('c/') && manifest.version !== SHARDED_ZARR_V1) {
     path = ''
     coordPart = key.slice(2)
-  } else return undefined
+  } else return manifest.version === SHARDED_ZARR_V1 ? undefined : resolveZarrV2Chunk(manifest, key)
   const parts = coordPart.split('/')
   if (!parts.every((part) => DECIMAL.test(part))) return undefined
   let array: ArrayIndex | undefined
@@ -42,6 +42,34 @@ export function resolveChunk(manifest: Manifest, key: string): ChunkRef | undefi
     array = manifest.arrays.get('')
   } else array = manifest.arrays.get(path)
   if (array === undefined) return undefined
+  return locate(array, parts, key)
+}
+
+/** Zarr v2 chunk keys of a registered array: `temp/0.1` (dot separator) or `temp/0/1` (slash). */
+function resolveZarrV2Chunk(manifest: Manifest, key: string): ChunkRef | undefined {
+  const slash = key.lastIndexOf('/')
+  const last = key.slice(slash + 1)
+  if (last.includes('.')) {
+    const array = manifest.arrays.get(slash === -1 ? '' : key.slice(0, slash))
+    const parts = last.split('.')
+    if (array === undefined || parts.length !== array.chunkShape.length || !parts.every((p) => DECIMAL.test(p)))
+      return undefined
+    return locate(array, parts, key)
+  }
+  // The longest registered path that prefixes the key with exactly rank decimal parts after it.
+  const paths = [...manifest.arrays.keys()].sort((a, b) => b.length - a.length)
+  for (const path of paths) {
+    const prefix = path === '' ? '' : `${path}/`
+    if (!key.startsWith(prefix)) continue
+    const array = manifest.arrays.get(path) as ArrayIndex
+    const parts = key.slice(prefix.length).split('/')
+    if (parts.length === array.chunkShape.length && parts.every((p) => DECIMAL.test(p)))
+      return locate(array, parts, key)
+  }
+  return undefined
+}
+
+function locate(array: ArrayIndex, parts: string[], key: string): ChunkRef {
   const coords = parts.map(Number)
   const linear = array.linearIndex(coords)
   if (linear === undefined) {

@@ -45,6 +45,8 @@ const DEFAULT_HOT_AFTER = 16
 export const DEFAULT_CHUNKS_PER_SHARD = 6250
 /** What py-hamt writes for a group it creates implicitly (Python's `json.dumps` spacing). */
 const IMPLICIT_GROUP = new TextEncoder().encode('{"zarr_format": 3, "node_type": "group", "attributes": {}}')
+/** The same for Zarr v2 metadata (`.zgroup`). */
+const IMPLICIT_V2_GROUP = new TextEncoder().encode('{"zarr_format": 2}')
 const utf8 = new TextDecoder()
 
 /** Options of every {@link ShardedZarrStore}. */
@@ -117,6 +119,9 @@ export class ShardedZarrStore implements AsyncMutable {
   readonly #writes = new Set<Promise<unknown>>()
   /** Metadata writes run one at a time: they may resize a shard index. */
   #metadataChain: Promise<unknown> = Promise.resolve()
+  /** Pointer updates in flight; a resize waits for them, and they wait for a resize. */
+  readonly #pointerOps = new Set<Promise<unknown>>()
+  #resizing: Promise<void> | undefined
   #rootCid: CID | undefined
   #dirtyRoot: boolean
   #readOnly: boolean
@@ -299,7 +304,7 @@ export class ShardedZarrStore implements AsyncMutable {
     const storeKey = toHamtKey(key)
     if (!(value instanceof Uint8Array)) throw new InvalidValueError(storeKey, 'Zarr values must be Uint8Arrays')
     this.#assertWritable(`set ${JSON.stringify(storeKey)}`)
-    if (isMetadataKey(storeKey)) {
+    if (isMetadataKey(storeKey) || arrayPathOf(storeKey) !== undefined) {
       const copy = value.slice()
       await this.#track(this.#serialMetadata(storeKey, copy, () => this.#setMetadata(storeKey, copy)))
       return
@@ -317,7 +322,7 @@ export class ShardedZarrStore implements AsyncMutable {
   async setPointer(key: string, cid: CID): Promise<void> {
     const storeKey = toHamtKey(key)
     this.#assertWritable(`set ${JSON.stringify(storeKey)}`)
-    if (!isMetadataKey(storeKey)) {
+    if (!isMetadataKey(storeKey) && arrayPathOf(storeKey) === undefined) {
       await this.#track(this.#put(storeKey, cid))
       return
     }
@@ -454,6 +459,17 @@ export class ShardedZarrStore implements AsyncMutable {
   /** Points `key` at `cid` (or clears it, `null`): a shard entry or a plain entry. */
   async #put(key: string, cid: CID | null): Promise<boolean> {
     await this.#metadataChain
+    while (this.#resizing !== undefined) await this.#resizing
+    const op = this.#putNow(key, cid)
+    this.#pointerOps.add(op)
+    try {
+      return await op
+    } finally {
+      this.#pointerOps.delete(op)
+    }
+  }
+
+  async #putNow(key: string, cid: CID | null): Promise<boolean> {
     const ref = resolveChunk(this.#manifest, key)
     if (ref === undefined) {
       const had = this.#manifest.metadata.has(key)
@@ -542,10 +558,10 @@ export class ShardedZarrStore implements AsyncMutable {
 
   /** Registers or resizes the shard index of the array whose metadata `key` holds, as py-hamt does. */
   async #register(key: string, value: Uint8Array): Promise<void> {
-    if (this.#manifest.version !== SHARDED_ZARR_V2 || !key.endsWith('zarr.json')) return
+    const path = arrayPathOf(key)
+    if (this.#manifest.version !== SHARDED_ZARR_V2 || path === undefined) return
     const geometry = arrayGeometry(value)
     if (geometry === undefined) return
-    const path = trimSlashes(key.slice(0, -'zarr.json'.length))
     const existing = this.#manifest.arrays.get(path)
     if (existing === undefined) {
       const chunksPerShard = this.#manifest.defaultChunksPerShard ?? DEFAULT_CHUNKS_PER_SHARD
@@ -569,6 +585,20 @@ export class ShardedZarrStore implements AsyncMutable {
    * other changes move every chunk to its new place.
    */
   async #resize(array: ArrayIndex, shape: readonly number[]): Promise<void> {
+    let release = (): void => undefined
+    this.#resizing = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    try {
+      while (this.#pointerOps.size > 0) await Promise.allSettled([...this.#pointerOps])
+      await this.#resizeNow(array, shape)
+    } finally {
+      this.#resizing = undefined
+      release()
+    }
+  }
+
+  async #resizeNow(array: ArrayIndex, shape: readonly number[]): Promise<void> {
     // Snapshot the old shards (entries) before the geometry changes.
     const oldCids = [...array.shardCids]
     const oldShards: ((CID | null)[] | undefined)[] = []
@@ -623,12 +653,16 @@ export class ShardedZarrStore implements AsyncMutable {
   }
 
   async #ensureParentGroups(key: string): Promise<void> {
-    const path = trimSlashes(key.slice(0, -'zarr.json'.length))
+    const path = arrayPathOf(key)
+    if (path === undefined) return
+    const v2 = key.endsWith('.zarray')
+    const name = v2 ? '.zgroup' : 'zarr.json'
     const parts = path === '' ? [] : path.split('/')
     for (let depth = 0; depth < parts.length; depth++) {
-      const groupKey = depth === 0 ? 'zarr.json' : `${parts.slice(0, depth).join('/')}/zarr.json`
+      const groupKey = depth === 0 ? name : `${parts.slice(0, depth).join('/')}/${name}`
       if (this.#manifest.metadata.has(groupKey)) continue
-      const cid = await this.#limit(() => this.cas.save(this.#encode(groupKey, IMPLICIT_GROUP), 'raw'))
+      const group = v2 ? IMPLICIT_V2_GROUP : IMPLICIT_GROUP
+      const cid = await this.#limit(() => this.cas.save(this.#encode(groupKey, group), 'raw'))
       this.#manifest.metadata.set(groupKey, cid)
       this.#changed()
     }
@@ -662,6 +696,15 @@ export class ShardedZarrStore implements AsyncMutable {
     }
     return new KeyIndex(keys)
   }
+}
+
+/** The array path of array metadata keys (`temp/zarr.json`, `temp/.zarray`; `''` at the root), else `undefined`. */
+function arrayPathOf(key: string): string | undefined {
+  for (const name of ['zarr.json', '.zarray']) {
+    if (key === name) return ''
+    if (key.endsWith(`/${name}`)) return trimSlashes(key.slice(0, -name.length))
+  }
+  return undefined
 }
 
 function shardKeyOf(path: string, number: number): string {
