@@ -1,3 +1,9 @@
+export {
+  type ConsolidatedRootMetadata,
+  type ValueTransform,
+  writeConsolidatedMetadata,
+  ZarrMetadataError,
+} from '@hamt/zarr-common'
 export { type ChunkRef, chunkKey } from './chunk-key.js'
 export { type ConvertOptions, type ConvertProgress, convertHamtToSharded } from './convert.js'
 export { ShardedZarrError, type ShardedZarrErrorCode } from './errors.js'

@@ -33,6 +33,7 @@ import {
   SHARDED_ZARR_V2,
   trimSlashes,
 } from './manifest.js'
+import { dumps, parseJson } from './py-json.js'
 import { type CachedShard, ShardCache } from './shard-cache.js'
 import { decodeShard, encodeShard, readShardHeader, shardFormatError } from './shard-codec.js'
 
@@ -306,7 +307,13 @@ export class ShardedZarrStore implements AsyncMutable {
     this.#assertWritable(`set ${JSON.stringify(storeKey)}`)
     if (isMetadataKey(storeKey) || arrayPathOf(storeKey) !== undefined) {
       const copy = value.slice()
-      await this.#track(this.#serialMetadata(storeKey, copy, () => this.#setMetadata(storeKey, copy)))
+      await this.#track(
+        this.#serialMetadata(
+          storeKey,
+          () => this.#setMetadata(storeKey, copy),
+          (stored) => stored,
+        ),
+      )
       return
     }
     await this.#track(this.#setValue(storeKey, value))
@@ -327,12 +334,20 @@ export class ShardedZarrStore implements AsyncMutable {
       return
     }
     await this.#track(
-      this.#serialMetadata(storeKey, undefined, async () => {
-        await this.#register(storeKey, await this.#loadValue(storeKey, cid, undefined))
-        if (this.#manifest.version === SHARDED_ZARR_V2) await this.#ensureParentGroups(storeKey)
-        this.#manifest.metadata.set(storeKey, cid)
-        this.#changed()
-      }),
+      this.#serialMetadata(
+        storeKey,
+        async () => {
+          const value = await this.#loadValue(storeKey, cid, undefined)
+          const stripped = this.#stripGroupedConsolidated(storeKey, value)
+          const pointer =
+            stripped === value ? cid : await this.#limit(() => this.cas.save(this.#encode(storeKey, stripped), 'raw'))
+          await this.#register(storeKey, stripped)
+          if (this.#manifest.version === SHARDED_ZARR_V2) await this.#ensureParentGroups(storeKey)
+          this.#manifest.metadata.set(storeKey, pointer)
+          this.#changed()
+        },
+        () => undefined,
+      ),
     )
   }
 
@@ -347,11 +362,15 @@ export class ShardedZarrStore implements AsyncMutable {
     this.#assertWritable(`delete ${JSON.stringify(storeKey)}`)
     if (isMetadataKey(storeKey)) {
       return this.#track(
-        this.#serialMetadata(storeKey, undefined, async () => {
-          const had = this.#manifest.metadata.delete(storeKey)
-          if (had) this.#changed()
-          return had
-        }),
+        this.#serialMetadata(
+          storeKey,
+          async () => {
+            const had = this.#manifest.metadata.delete(storeKey)
+            if (had) this.#changed()
+            return had
+          },
+          () => undefined,
+        ),
       )
     }
     return this.#track(this.#put(storeKey, null))
@@ -426,28 +445,51 @@ export class ShardedZarrStore implements AsyncMutable {
   }
 
   /** Runs metadata writes one after another, keeping the metadata cache coherent. */
-  #serialMetadata<T>(key: string, after: Uint8Array | undefined, run: () => Promise<T>): Promise<T> {
+  #serialMetadata<T>(key: string, run: () => Promise<T>, after: (result: T) => Uint8Array | undefined): Promise<T> {
     this.#metadataCache.beginWrite(key)
     const done = this.#metadataChain.then(async () => {
-      let ok = false
+      let cached: Uint8Array | undefined
       try {
         const result = await run()
-        ok = true
+        cached = after(result)
         return result
       } finally {
-        this.#metadataCache.endWrite(key, ok ? after : undefined)
+        this.#metadataCache.endWrite(key, cached)
       }
     })
     this.#metadataChain = done.catch(() => undefined)
     return done
   }
 
-  async #setMetadata(key: string, value: Uint8Array): Promise<void> {
+  /** @returns the bytes stored (the root group's consolidation stripped when py-hamt strips it). */
+  async #setMetadata(key: string, given: Uint8Array): Promise<Uint8Array> {
+    const value = this.#stripGroupedConsolidated(key, given)
     await this.#register(key, value)
     if (this.#manifest.version === SHARDED_ZARR_V2) await this.#ensureParentGroups(key)
     const cid = await this.#limit(() => this.cas.save(this.#encode(key, value), 'raw'))
     this.#manifest.metadata.set(key, cid)
     this.#changed()
+    return value
+  }
+
+  /**
+   * py-hamt drops the root group's consolidated metadata when every array of a v2 store sits in a
+   * group (a pyramid: readers open one level, and a root consolidation would list all of them),
+   * re-serialised as Python's `json.dumps` writes it.
+   */
+  #stripGroupedConsolidated(key: string, value: Uint8Array): Uint8Array {
+    const arrays = this.#manifest.arrays
+    if (key !== 'zarr.json' || this.#manifest.version !== SHARDED_ZARR_V2 || arrays.size === 0) return value
+    if (![...arrays.keys()].every((path) => path.includes('/'))) return value
+    let tree: ReturnType<typeof parseJson>
+    try {
+      tree = parseJson(utf8.decode(value))
+    } catch {
+      return value
+    }
+    if (!(tree instanceof Map) || tree.get('node_type') !== 'group' || !tree.has('consolidated_metadata')) return value
+    tree.delete('consolidated_metadata')
+    return new TextEncoder().encode(dumps(tree))
   }
 
   async #setValue(key: string, value: Uint8Array): Promise<void> {

@@ -4,7 +4,7 @@ import { DecryptionError, encryptionTransform } from '@hamt/zarr-encrypted'
 import * as dagCbor from '@ipld/dag-cbor'
 import { describe, expect, test } from 'vitest'
 import * as zarr from 'zarrita'
-import { SHARDED_ZARR_V2, ShardedZarrStore } from '../src/index.js'
+import { SHARDED_ZARR_V2, ShardedZarrStore, writeConsolidatedMetadata } from '../src/index.js'
 import { casFromVector, collect } from './helpers.js'
 
 const utf8 = new TextDecoder()
@@ -254,4 +254,32 @@ describe('sharded_zarr_v2', () => {
     })
     await expect(wrong.get('0/temp/c/0/0/0')).rejects.toThrow(DecryptionError)
   })
+})
+
+test('consolidated metadata written on the sharded store opens the dataset with one metadata lookup', async () => {
+  const cas = new InMemoryCAS()
+  const store = ShardedZarrStore.create(cas, { chunksPerShard: 4 })
+  await zarr.create(store)
+  const arr = await zarr.create(zarr.root(store).resolve('temp'), { shape: [4], chunkShape: [2], dtype: 'float32' })
+  await zarr.set(arr, null, 2.5)
+  await writeConsolidatedMetadata(store)
+  const reader = await ShardedZarrStore.open(cas, await store.commit())
+  const consolidated = await zarr.withConsolidatedMetadata(reader, { format: 'v3' })
+  const temp = await zarr.open.v3(zarr.root(consolidated).resolve('temp'), { kind: 'array' })
+  expect(Array.from((await zarr.get(temp)).data as Float32Array)).toEqual([2.5, 2.5, 2.5, 2.5])
+})
+
+test('a pyramid (every array in a group) stores its root group without consolidated metadata, as py-hamt does', async () => {
+  const cas = new InMemoryCAS()
+  const store = ShardedZarrStore.create(cas, { chunksPerShard: 4 })
+  await zarr.create(store, { attributes: { title: 'pyramid', scale: 0.5, levels: 2, note: 'h\u00e9' } })
+  await zarr.create(zarr.root(store).resolve('0/temp'), { shape: [2], chunkShape: [1], dtype: 'float32' })
+  await zarr.create(zarr.root(store).resolve('1/temp'), { shape: [1], chunkShape: [1], dtype: 'float32' })
+  await writeConsolidatedMetadata(store)
+  expect(utf8.decode(await store.get('zarr.json'))).toBe(
+    '{"zarr_format": 3, "node_type": "group", "attributes": {"title": "pyramid", "scale": 0.5, "levels": 2, "note": "h\\u00e9"}}',
+  )
+  const root = await store.commit()
+  const decoded = dagCbor.decode(await cas.load(root)) as { metadata: Record<string, CID> }
+  expect(utf8.decode(await cas.load(decoded.metadata['zarr.json'] as CID))).not.toContain('consolidated_metadata')
 })
