@@ -29,3 +29,27 @@ test('the demo dataset written in the sharded layout reads, through openZarr, ex
   expect(values[0]?.series.length).toBe(40)
   expect(values[1]).toEqual(values[0])
 })
+
+test('--layout sharded writes the demo as sharded_zarr_v2 and reads the same figures as the HAMT layout', async () => {
+  const { mkdtemp, rm } = await import('node:fs/promises')
+  const { tmpdir } = await import('node:os')
+  const path = await import('node:path')
+  const { runExample } = await import('./run-example.js')
+  const dir = await mkdtemp(path.join(tmpdir(), 'zarr-climate-layout-'))
+  try {
+    const small = ['--days', '40', '--resolution', '15', '--time-chunk', '16']
+    const sharded = await runExample([...small, '--layout', 'sharded', '--data-dir', path.join(dir, 's')])
+    const hamt = await runExample([...small, '--data-dir', path.join(dir, 'h')])
+    expect(sharded.stderr).toBe('')
+    const report = (out: string) =>
+      out.slice(out.indexOf('Opened read-only')).replace(/read in [\d.,]+ (ms|s)(: [\d.,]+ MB\/s)?/g, '')
+    expect(report(sharded.stdout)).toContain('Time series at')
+    expect(report(sharded.stdout)).toBe(report(hamt.stdout))
+    expect(/Root CID: (\w+)/.exec(sharded.stdout)?.[1]).not.toBe(/Root CID: (\w+)/.exec(hamt.stdout)?.[1])
+    const bad = await runExample(['--layout', 'zip']).catch((error: { code: number; stderr: string }) => error)
+    expect(bad).toMatchObject({ code: 2 })
+    expect(bad.stderr).toContain('--layout must be hamt or sharded, got "zip"')
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+})
