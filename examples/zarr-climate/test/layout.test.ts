@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { InMemoryCAS } from '@hamt/cas-memory'
 import { HAMT } from '@hamt/core'
 import { ZarrHAMTStore } from '@hamt/zarr'
@@ -6,6 +9,7 @@ import { ShardedZarrStore } from '@hamt/zarr-sharded'
 import { expect, test } from 'vitest'
 import { writeClimateDataset } from '../src/dataset.js'
 import { openClimateDataset, readMap, readSeries } from '../src/read.js'
+import { runExample } from './run-example.js'
 
 const OPTIONS = { days: 40, resolution: 15, timeChunk: 16, spaceChunk: [5, 7] as [number, number] }
 
@@ -31,10 +35,6 @@ test('the demo dataset written in the sharded layout reads, through openZarr, ex
 })
 
 test('--layout sharded writes the demo as sharded_zarr_v2 and reads the same figures as the HAMT layout', async () => {
-  const { mkdtemp, rm } = await import('node:fs/promises')
-  const { tmpdir } = await import('node:os')
-  const path = await import('node:path')
-  const { runExample } = await import('./run-example.js')
   const dir = await mkdtemp(path.join(tmpdir(), 'zarr-climate-layout-'))
   try {
     const small = ['--days', '40', '--resolution', '15', '--time-chunk', '16']
