@@ -494,6 +494,8 @@ export class ShardedZarrStore implements AsyncMutable {
 
   async #setValue(key: string, value: Uint8Array): Promise<void> {
     await this.#metadataChain
+    // A key outside its grid fails before any block is saved.
+    resolveChunk(this.#manifest, key)
     const cid = await this.#limit(() => this.cas.save(this.#encode(key, value), 'raw'))
     await this.#put(key, cid)
   }

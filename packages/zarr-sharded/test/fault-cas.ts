@@ -10,6 +10,8 @@ export class FaultyCAS implements ContentAddressedStore {
   readonly loads = new Map<string, number>()
   readonly failing = new Set<string>()
   delayMs = 0
+  /** Saves left before every further save fails (Infinity: never). */
+  savesBeforeFailure = Number.POSITIVE_INFINITY
 
   get totalLoads(): number {
     let total = 0
@@ -18,6 +20,8 @@ export class FaultyCAS implements ContentAddressedStore {
   }
 
   save(data: Uint8Array, codec: Codec, options?: CallOptions): Promise<CID> {
+    if (this.savesBeforeFailure <= 0) return Promise.reject(new Error('injected failure saving a block'))
+    this.savesBeforeFailure--
     return this.inner.save(data, codec, options)
   }
 

@@ -242,3 +242,24 @@ describe('bad input gets a typed error', () => {
     await expect(ShardedZarrStore.create(cas).set('k', 'text' as never)).rejects.toThrow(/Uint8Array/)
   })
 })
+
+describe('commit', () => {
+  test('a store failing mid-commit keeps its last root; committing again completes with the same root', async () => {
+    const write = async (cas: FaultyCAS | InMemoryCAS) => {
+      const store = ShardedZarrStore.create(cas, { chunksPerShard: 2 })
+      await zarr.create(store)
+      const arr = await zarr.create(zarr.root(store).resolve('g/v'), { shape: [6], chunkShape: [1], dtype: 'int8' })
+      await zarr.set(arr, null, { data: Int8Array.from([1, 2, 3, 4, 5, 6]), shape: [6], stride: [1] })
+      return store
+    }
+    const expected = await (await write(new InMemoryCAS())).commit()
+    const cas = new FaultyCAS()
+    const store = await write(cas)
+    cas.savesBeforeFailure = 1 // the first shard saves, the second fails
+    await expect(store.commit()).rejects.toThrow(/injected failure/)
+    expect(store.rootCid).toBeUndefined()
+    expect(store.readOnly).toBe(false)
+    cas.savesBeforeFailure = Number.POSITIVE_INFINITY
+    expect((await store.commit()).toString()).toBe(expected.toString())
+  })
+})
