@@ -1,5 +1,5 @@
 import { type CID, type ContentAddressedStore, HAMT } from '@hamt/core'
-import { isMetadataKey, type ValueTransform } from '@hamt/zarr-common'
+import type { ValueTransform } from '@hamt/zarr-common'
 import { DEFAULT_CHUNKS_PER_SHARD, ShardedZarrStore } from './sharded-zarr-store.js'
 
 /** Progress of {@link convertHamtToSharded}. */
@@ -33,8 +33,10 @@ export async function convertHamtToSharded(
   const hamt = await HAMT.build<Uint8Array>({ cas, rootNodeId: hamtRoot, readOnly: true, valuesAreBytes: true })
   const keys: string[] = []
   for await (const key of hamt.keys()) keys.push(key)
-  // Arrays are registered by their metadata: it goes first, so every chunk finds its shard index.
-  const ordered = [...keys.filter(isMetadataKey).sort(byDepth), ...keys.filter((key) => !isMetadataKey(key))]
+  // Metadata first, so every array registers its shard index before its chunks arrive; both passes keep
+  // the HAMT's key order, as py-hamt's converter does (the order decides, e.g., whether a pyramid's
+  // root group is written before or after its arrays are registered).
+  const ordered = [...keys.filter(isZarrMetadata), ...keys.filter((key) => !isZarrMetadata(key))]
   const store = ShardedZarrStore.create(cas, {
     chunksPerShard: options.chunksPerShard ?? DEFAULT_CHUNKS_PER_SHARD,
     ...(options.transform === undefined ? {} : { transform: options.transform }),
@@ -49,8 +51,8 @@ export async function convertHamtToSharded(
   return store.commit()
 }
 
-/** Parents before children, so a group's own metadata is there before its arrays'. */
-function byDepth(a: string, b: string): number {
-  const depth = (key: string): number => key.split('/').length
-  return depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0)
+const METADATA_SUFFIXES = ['zarr.json', '.zarray', '.zattrs', '.zgroup', '.zmetadata']
+
+function isZarrMetadata(key: string): boolean {
+  return METADATA_SUFFIXES.some((suffix) => key.endsWith(suffix))
 }
