@@ -5,11 +5,17 @@
  * variable, `dimension_names` on every array, CF attributes, zstd-compressed chunks and the
  * metadata of every node consolidated into the root `zarr.json`.
  */
-import { writeConsolidatedMetadata, type ZarrHAMTStore } from '@hamt/zarr'
+import { type ConsolidatableStore, writeConsolidatedMetadata } from '@hamt/zarr'
 import * as zarr from 'zarrita'
 import { precipitationAt, temperatureAt } from './synthetic.js'
 
 export { precipitationAt, temperatureAt } from './synthetic.js'
+
+/**
+ * Where the dataset is written: an empty, writable store of either layout (`ZarrHAMTStore` from
+ * `@hamt/zarr`, `ShardedZarrStore` from `@hamt/zarr-sharded`).
+ */
+export type WritableZarrStore = zarr.AsyncMutable & ConsolidatableStore
 
 /** The shape of the dataset to write. */
 export interface ClimateDatasetOptions {
@@ -112,7 +118,7 @@ export interface WriteReport {
  * caller commits. `onChunk` is called after each data-variable chunk is stored.
  */
 export async function writeClimateDataset(
-  store: ZarrHAMTStore,
+  store: WritableZarrStore,
   options: ClimateDatasetOptions = {},
   onChunk?: () => void,
 ): Promise<WriteReport> {

@@ -2,9 +2,10 @@
  * Writes a synthetic climate dataset with zarrita into a HAMT, then reopens it read-only by root
  * CID and reads a time series, a map, and everything (annual global means).
  *
- *   pnpm --filter zarr-climate start                 # into the file-system store, then read
- *   pnpm --filter zarr-climate start -- --reopen     # read what the last run wrote
- *   pnpm --filter zarr-climate start -- --kubo       # into a local Kubo node instead
+ *   npx -y pnpm@10.34.9 --filter zarr-climate start                 # into the file-system store, then read
+ *   npx -y pnpm@10.34.9 --filter zarr-climate start -- --reopen     # read what the last run wrote
+ *   npx -y pnpm@10.34.9 --filter zarr-climate start -- --kubo       # into a local Kubo node instead
+ *   npx -y pnpm@10.34.9 --filter zarr-climate start -- --layout sharded   # py-hamt's sharded layout (v2) instead of a HAMT
  *
  * See README.md for every option.
  */
@@ -14,6 +15,8 @@ import { parseArgs } from 'node:util'
 import { KuboCAS } from '@hamt/cas-kubo'
 import { CID, type ContentAddressedStore, HAMT } from '@hamt/core'
 import { ZarrHAMTStore } from '@hamt/zarr'
+import { openZarr } from '@hamt/zarr-open'
+import { ShardedZarrStore } from '@hamt/zarr-sharded'
 import { FileSystemCAS } from 'custom-cas'
 import { climateGrid, dateOf, dayOf, VARIABLES, writeClimateDataset } from './dataset.js'
 import { progressBar } from './progress.js'
@@ -21,7 +24,7 @@ import { groupedAreaMeans, nearestIndex, openClimateDataset, readMap, readSeries
 import { areaWeightedMean, seriesStats } from './stats.js'
 
 const REF = 'zarr-climate'
-const USAGE = `usage: pnpm --filter zarr-climate start [-- options]
+const USAGE = `usage: npx -y pnpm@10.34.9 --filter zarr-climate start [-- options]
   --years N            years of daily data from 2000-01-01 (default 3)
   --days N             days of data instead of --years
   --resolution DEG     grid spacing in degrees, dividing 180 (default 2.5)
@@ -30,6 +33,7 @@ const USAGE = `usage: pnpm --filter zarr-climate start [-- options]
   --date YYYY-MM-DD    which day's map to read (default 2001-07-01, or the last day)
   --data-dir DIR       where the file-system store lives (default examples/zarr-climate/.hamt-data,
                        or $HAMT_DATA_DIR)
+  --layout L           hamt (default) or sharded: py-hamt's ShardedZarrStore (v2); reads open either
   --reopen             read the dataset the last run saved instead of writing
   --root CID           read the dataset with this root CID instead of writing
   --kubo               use a local Kubo node instead of the file-system store
@@ -54,6 +58,7 @@ function parseCommandLine() {
       point: { type: 'string', default: '52.5,13.4' },
       date: { type: 'string' },
       'data-dir': { type: 'string' },
+      layout: { type: 'string', default: 'hamt' },
       reopen: { type: 'boolean', default: false },
       root: { type: 'string' },
       kubo: { type: 'boolean', default: false },
@@ -82,6 +87,9 @@ function parseCommandLine() {
       throw new UsageError(`--root is not a CID: ${JSON.stringify(values.root)}`)
     }
   }
+  if (values.layout !== 'hamt' && values.layout !== 'sharded') {
+    throw new UsageError(`--layout must be hamt or sharded, got ${JSON.stringify(values.layout)}`)
+  }
   if (values.reopen && values.kubo && root === undefined) {
     throw new UsageError('--reopen with --kubo needs --root CID (Kubo keeps no record of the last run)')
   }
@@ -99,6 +107,7 @@ function parseCommandLine() {
         process.env.HAMT_DATA_DIR ??
         path.join(fileURLToPath(new URL('..', import.meta.url)), '.hamt-data'),
     ),
+    layout: values.layout,
     reopen: values.reopen,
     root,
     kubo: values.kubo ? { rpcBaseUrl: values['rpc-url'], gatewayBaseUrl: values['gateway-url'] } : undefined,
@@ -141,8 +150,10 @@ async function main(): Promise<void> {
         `(time ${count(grid.days)} × latitude ${nLat} × longitude ${nLon}, ${count(grid.chunkCount)} chunks)`,
     )
     const start = performance.now()
-    const hamt = await HAMT.build<Uint8Array>({ cas, valuesAreBytes: true })
-    const store = new ZarrHAMTStore(hamt)
+    const store =
+      options.layout === 'sharded'
+        ? ShardedZarrStore.create(cas)
+        : new ZarrHAMTStore(await HAMT.build<Uint8Array>({ cas, valuesAreBytes: true }))
     const bar = progressBar('writing', grid.chunkCount)
     const report = await writeClimateDataset(store, options.grid, () => bar.increment())
     root = await store.commit()
@@ -157,15 +168,15 @@ async function main(): Promise<void> {
       await fileStore.setRef(REF, root)
       console.log(`Saved as ref "${REF}": \`pnpm --filter zarr-climate start -- --reopen\` reads it without writing`)
     } else {
-      console.log(`Read it again with \`pnpm --filter zarr-climate start -- --kubo --root ${root}\``)
+      console.log(`Read it again with \`npx -y pnpm@10.34.9 --filter zarr-climate start -- --kubo --root ${root}\``)
     }
   } else {
     console.log(`Reopening root CID ${root}`)
   }
 
   // Reading starts from nothing but the root CID, as another process or machine would.
-  const reader = await HAMT.build<Uint8Array>({ cas, rootNodeId: root, readOnly: true, valuesAreBytes: true })
-  const dataset = await openClimateDataset(new ZarrHAMTStore(reader))
+  // openZarr recognises the layout (HAMT or sharded) from the root block.
+  const dataset = await openClimateDataset(await openZarr(cas, root))
   console.log(
     `Opened read-only: "${String(dataset.attributes.title)}", variables ${dataset.variables.join(', ')} ` +
       `over time × latitude × longitude (${count(dataset.time.length)} × ${dataset.latitude.length} × ${dataset.longitude.length})`,

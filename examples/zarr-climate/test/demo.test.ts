@@ -59,7 +59,7 @@ test('mistakes are reported with a message and the usage, not a stack trace', as
     for (const [args, message] of cases) {
       const failure = await runExample(args).catch((error: { code: number; stderr: string }) => error)
       expect(failure).toMatchObject({ code: 2, stderr: expect.stringMatching(message) })
-      expect((failure as { stderr: string }).stderr).toContain('usage: pnpm --filter zarr-climate start')
+      expect((failure as { stderr: string }).stderr).toContain('usage: npx -y pnpm@10.34.9 --filter zarr-climate start')
       expect((failure as { stderr: string }).stderr).not.toMatch(/\n\s+at /)
     }
   } finally {

@@ -1,14 +1,11 @@
 import type { HAMT } from '@hamt/core'
 import { ZarrHAMTStore, type ZarrHAMTStoreOptions } from '@hamt/zarr'
-import { checkKey, decrypt, encrypt, headerBytes } from './xchacha.js'
+import { type EncryptionOptions, encryptionTransform } from './transform.js'
 
 /** Options of {@link SimpleEncryptedZarrHAMTStore}. */
-export interface SimpleEncryptedZarrHAMTStoreOptions extends Omit<ZarrHAMTStoreOptions, 'transform'> {
-  /** The 32-byte XChaCha20-Poly1305 key. */
-  encryptionKey: Uint8Array
-  /** Associated data authenticated with every value (py-hamt's `header`); a string is taken as UTF-8. */
-  header: Uint8Array | string
-}
+export interface SimpleEncryptedZarrHAMTStoreOptions
+  extends Omit<ZarrHAMTStoreOptions, 'transform'>,
+    EncryptionOptions {}
 
 /**
  * py-hamt's `SimpleEncryptedZarrHAMTStore` for zarrita: every value, metadata included, is stored
@@ -33,16 +30,6 @@ export class SimpleEncryptedZarrHAMTStore extends ZarrHAMTStore {
    */
   constructor(hamt: HAMT<unknown>, options: SimpleEncryptedZarrHAMTStoreOptions) {
     const { encryptionKey, header, ...rest } = options ?? ({} as SimpleEncryptedZarrHAMTStoreOptions)
-    checkKey(encryptionKey)
-    const aad = headerBytes(header).slice()
-    // Copied so a caller reusing its buffers cannot change the key under the store.
-    const key = encryptionKey.slice()
-    super(hamt, {
-      ...rest,
-      transform: {
-        encode: (_zarrKey, value) => encrypt(key, aad, value),
-        decode: (zarrKey, stored) => decrypt(key, aad, stored, zarrKey),
-      },
-    })
+    super(hamt, { ...rest, transform: encryptionTransform({ encryptionKey, header }) })
   }
 }

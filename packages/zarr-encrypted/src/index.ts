@@ -8,4 +8,5 @@ export {
 } from './codec.js'
 export { SimpleEncryptedZarrHAMTStore, type SimpleEncryptedZarrHAMTStoreOptions } from './encrypted-store.js'
 export { DecryptionError } from './errors.js'
+export { type EncryptionOptions, encryptionTransform } from './transform.js'
 export { decrypt, encrypt, NONCE_LENGTH, TAG_LENGTH } from './xchacha.js'

@@ -1,13 +1,11 @@
 export {
+  type ConsolidatableStore,
   type ConsolidatedRootMetadata,
-  writeConsolidatedMetadata,
-  type ZarrNodeMetadata,
-} from './consolidate.js'
-export { ZarrMetadataError } from './errors.js'
-export { isMetadataKey, toHamtKey } from './keys.js'
-export {
-  type CommitOptions,
+  isMetadataKey,
+  toHamtKey,
   type ValueTransform,
-  ZarrHAMTStore,
-  type ZarrHAMTStoreOptions,
-} from './zarr-hamt-store.js'
+  writeConsolidatedMetadata,
+  ZarrMetadataError,
+  type ZarrNodeMetadata,
+} from '@hamt/zarr-common'
+export { type CommitOptions, ZarrHAMTStore, type ZarrHAMTStoreOptions } from './zarr-hamt-store.js'

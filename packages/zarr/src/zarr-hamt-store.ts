@@ -1,36 +1,22 @@
+import { type CID, type HAMT, InvalidOptionError, InvalidValueError, ReadOnlyError, sliceRange } from '@hamt/core'
 import {
-  type ByteRange,
-  type CID,
-  type HAMT,
-  InvalidOptionError,
-  InvalidRangeError,
-  InvalidValueError,
-  ReadOnlyError,
-  sliceRange,
-} from '@hamt/core'
+  abortable,
+  isMetadataKey,
+  KeyIndex,
+  MetadataCache,
+  toByteRange,
+  toDirPrefix,
+  toHamtKey,
+  ValueCache,
+  type ValueTransform,
+} from '@hamt/zarr-common'
 import pLimit, { type LimitFunction } from 'p-limit'
 import type { AsyncMutable, GetOptions, RangeQuery } from 'zarrita'
-import { ZarrMetadataError } from './errors.js'
-import { KeyIndex } from './key-index.js'
-import { isMetadataKey, toDirPrefix, toHamtKey } from './keys.js'
-import { abortable, ValueCache } from './value-cache.js'
 
 /** Multicodec code of dag-pb: Kubo's label for a file chunked into several blocks. */
 const DAG_PB = 0x70
 const DEFAULT_CONCURRENCY = 32
 const DEFAULT_RANGE_CACHE_MAX_BYTES = 64 * 1024 * 1024
-const OPEN_BRACE = 0x7b
-
-/**
- * Rewrites values on their way into and out of the HAMT (encryption does this). With a transform,
- * ranges are always served by decoding the whole value and slicing it.
- */
-export interface ValueTransform {
-  /** The bytes to store for `value` under `key` (the key as stored, without the leading `/`). */
-  encode(key: string, value: Uint8Array): Uint8Array
-  /** The value zarrita wrote, from the bytes stored under `key`; throws when they are not valid. */
-  decode(key: string, stored: Uint8Array): Uint8Array
-}
 
 /** Options of {@link ZarrHAMTStore}. */
 export interface ZarrHAMTStoreOptions {
@@ -82,10 +68,7 @@ export class ZarrHAMTStore implements AsyncMutable {
   readonly #transform: ValueTransform | undefined
   readonly #limit: LimitFunction
   readonly #ranges: ValueCache
-  /** Metadata values as zarrita wrote them, by stored key. */
-  readonly #metadata = new Map<string, Uint8Array>()
-  /** Bumped around every write of a metadata key, so a read that raced a write is not cached. */
-  readonly #metadataVersions = new Map<string, number>()
+  readonly #metadata: MetadataCache
   readonly #writes = new Set<Promise<unknown>>()
   /** Read-only mode: the root the caches were filled from. */
   #cachedRoot: CID | undefined
@@ -117,6 +100,9 @@ export class ZarrHAMTStore implements AsyncMutable {
     this.#transform = options.transform
     this.#limit = pLimit(concurrency)
     this.#ranges = new ValueCache(rangeCacheMaxBytes)
+    this.#metadata = new MetadataCache(
+      this.#transform === undefined ? 'is the dataset encrypted? open it with SimpleEncryptedZarrHAMTStore' : undefined,
+    )
   }
 
   /** Whether writes are refused: the HAMT is read-only. */
@@ -234,22 +220,8 @@ export class ZarrHAMTStore implements AsyncMutable {
     return this.hamt.rootNodeId
   }
 
-  async #getMetadata(hamtKey: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
-    const cached = this.#metadata.get(hamtKey)
-    if (cached !== undefined) return cached.slice()
-    const version = this.#metadataVersions.get(hamtKey)
-    const value = await this.#limit(() => this.#read(hamtKey, signal))
-    if (value === undefined) return undefined
-    if (firstNonSpace(value) !== OPEN_BRACE) {
-      throw new ZarrMetadataError(
-        hamtKey,
-        this.#transform === undefined
-          ? 'it is not a JSON object (is the dataset encrypted? open it with SimpleEncryptedZarrHAMTStore)'
-          : 'it is not a JSON object',
-      )
-    }
-    if (this.#metadataVersions.get(hamtKey) === version) this.#metadata.set(hamtKey, value.slice())
-    return value
+  #getMetadata(hamtKey: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
+    return this.#metadata.read(hamtKey, () => this.#limit(() => this.#read(hamtKey, signal)))
   }
 
   async #read(hamtKey: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
@@ -273,18 +245,15 @@ export class ZarrHAMTStore implements AsyncMutable {
    */
   async #write<T>(hamtKey: string, operation: () => Promise<T>, cacheAfter?: Uint8Array): Promise<T> {
     const metadata = isMetadataKey(hamtKey)
-    if (metadata) this.#bumpVersion(hamtKey)
+    if (metadata) this.#metadata.beginWrite(hamtKey)
     const done = this.#limit(async () => {
+      let after: Uint8Array | undefined
       try {
         const result = await operation()
-        if (metadata && cacheAfter !== undefined) this.#metadata.set(hamtKey, cacheAfter)
-        else if (metadata) this.#metadata.delete(hamtKey)
+        after = cacheAfter
         return result
-      } catch (error) {
-        if (metadata) this.#metadata.delete(hamtKey)
-        throw error
       } finally {
-        if (metadata) this.#bumpVersion(hamtKey)
+        if (metadata) this.#metadata.endWrite(hamtKey, after)
       }
     })
     this.#writes.add(done)
@@ -293,10 +262,6 @@ export class ZarrHAMTStore implements AsyncMutable {
     } finally {
       this.#writes.delete(done)
     }
-  }
-
-  #bumpVersion(hamtKey: string): void {
-    this.#metadataVersions.set(hamtKey, (this.#metadataVersions.get(hamtKey) ?? 0) + 1)
   }
 
   /** Drops the caches when a read-only HAMT has been moved to another root since they were filled. */
@@ -329,20 +294,4 @@ async function collectKeys(hamt: HAMT<unknown>): Promise<KeyIndex> {
   const keys: string[] = []
   for await (const key of hamt.keys()) keys.push(key)
   return new KeyIndex(keys)
-}
-
-/** zarrita's range as the core's {@link ByteRange}, rejecting shapes neither understands. */
-function toByteRange(range: RangeQuery): ByteRange {
-  if (range !== null && typeof range === 'object') {
-    if ('suffixLength' in range) return { suffix: range.suffixLength }
-    if ('offset' in range) return { offset: range.offset, length: range.length }
-  }
-  throw new InvalidRangeError('a range must be { offset, length } or { suffixLength }')
-}
-
-function firstNonSpace(bytes: Uint8Array): number | undefined {
-  for (const byte of bytes) {
-    if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) return byte
-  }
-  return undefined
 }

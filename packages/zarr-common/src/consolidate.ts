@@ -1,6 +1,12 @@
 import { ZarrMetadataError } from './errors.js'
 import { isMetadataKey } from './keys.js'
-import type { ZarrHAMTStore } from './zarr-hamt-store.js'
+
+/** What {@link writeConsolidatedMetadata} needs of a store: any zarrita store of this project has it. */
+export interface ConsolidatableStore {
+  get(key: string): Promise<Uint8Array | undefined>
+  set(key: string, value: Uint8Array): Promise<void>
+  list(): AsyncIterable<string>
+}
 
 /** A Zarr v3 node's metadata (`zarr.json`), as far as consolidation needs to know it. */
 export interface ZarrNodeMetadata {
@@ -32,7 +38,7 @@ const fromUtf8 = new TextDecoder()
  * @returns the root metadata written.
  * @throws {ZarrMetadataError} when the root is missing, not a group, or a `zarr.json` is not JSON.
  */
-export async function writeConsolidatedMetadata(store: ZarrHAMTStore): Promise<ConsolidatedRootMetadata> {
+export async function writeConsolidatedMetadata(store: ConsolidatableStore): Promise<ConsolidatedRootMetadata> {
   const root = await readNode(store, 'zarr.json')
   if (root === undefined) throw new ZarrMetadataError('zarr.json', 'the dataset has no root zarr.json')
   if (root.node_type !== 'group') {
@@ -58,7 +64,7 @@ export async function writeConsolidatedMetadata(store: ZarrHAMTStore): Promise<C
   return consolidated
 }
 
-async function readNode(store: ZarrHAMTStore, key: string): Promise<ZarrNodeMetadata | undefined> {
+async function readNode(store: ConsolidatableStore, key: string): Promise<ZarrNodeMetadata | undefined> {
   const bytes = await store.get(key)
   if (bytes === undefined) return undefined
   let node: unknown

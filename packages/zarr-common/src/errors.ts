@@ -1,6 +1,6 @@
 /**
  * A `zarr.json` value is not JSON: most often the dataset was written encrypted (open it with
- * `SimpleEncryptedZarrHAMTStore` from `@hamt/zarr-encrypted`) or the key holds something else.
+ * the encrypted store of `@hamt/zarr-encrypted`) or the key holds something else.
  */
 export class ZarrMetadataError extends Error {
   /** Machine-readable code. */
