@@ -8,7 +8,7 @@ export default mergeConfig(
       coverage: {
         provider: 'v8',
         include: ['src/**/*.ts'],
-        thresholds: { lines: 95 },
+        thresholds: { lines: 95, branches: 80 },
       },
     },
   }),

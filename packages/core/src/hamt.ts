@@ -216,7 +216,13 @@ export class HAMT<V = unknown> {
     })
     await hamt.#enqueue(async () => {
       const root = hamt.#root as HamtNode
+      let lastYield = Date.now()
       for await (const { key, hash, value } of ordered) {
+        // A store answering from memory never leaves the microtask queue: let timers and I/O run.
+        if (Date.now() - lastYield > 20) {
+          await new Promise((resolve) => setTimeout(resolve, 0))
+          lastYield = Date.now()
+        }
         await hamt.#spillIfOver(signal)
         const added = await insertEntry(root, key, hash, value, hamt.#writeContext)
         hamt.#writeBytes += added
