@@ -299,10 +299,12 @@ export class HAMT<V = unknown> {
       saved = save()
       saved.catch(ignore)
     }
+    let started = false
     await abortable(
       this.#enqueue(async () => {
         if (this.#readOnly) throw new ReadOnlyError('set')
         signal?.throwIfAborted()
+        started = true
         const pointer = await (saved ?? save())
         await this.#spillIfOver(signal)
         const root = this.#rootNode()
@@ -313,10 +315,12 @@ export class HAMT<V = unknown> {
           hash,
           pointer,
           this.#writeContext,
+          signal,
         )
         this.#writeBytes += added
       }),
       signal,
+      () => started,
     )
   }
 
@@ -409,11 +413,13 @@ export class HAMT<V = unknown> {
   async makeReadOnly(options: WriteOptions = {}): Promise<void> {
     const { signal } = options
     this.#queuedReadOnly = true
+    let started = false
     await abortable(
       this.#enqueue(async () => {
         if (this.#readOnly) return
         try {
           signal?.throwIfAborted()
+          started = true
           await this.#commit(signal)
         } catch (error) {
           this.#queuedReadOnly = this.#readOnly
@@ -423,6 +429,7 @@ export class HAMT<V = unknown> {
         this.#readOnly = true
       }),
       signal,
+      () => started,
     )
   }
 
@@ -456,13 +463,16 @@ export class HAMT<V = unknown> {
       return
     }
     const { signal } = options
+    let started = false
     await abortable(
       this.#enqueue(async () => {
         signal?.throwIfAborted()
+        started = true
         await this.#commit(signal)
         this.#dropTree()
       }),
       signal,
+      () => started,
     )
   }
 

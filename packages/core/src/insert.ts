@@ -12,6 +12,8 @@ import type { TreeContext } from './tree-context.js'
  * share the slot's hash prefix, which is the shape py-hamt's insert-only trees have. An insert into
  * a full bucket therefore turns it into the canonical subtree of its keys plus the new one.
  *
+ * `signal` is checked after each load, so an aborted insert changes nothing.
+ *
  * @returns an estimate of the memory the insert added (see {@link HamtNode.size}); `0` when the key
  * already pointed to `value` (nothing changed).
  */
@@ -21,6 +23,7 @@ export async function insertEntry(
   hash: Uint8Array,
   value: CID,
   ctx: TreeContext,
+  signal?: AbortSignal,
 ): Promise<number> {
   const path: HamtNode[] = [root]
   let added = entryMemory(key)
@@ -47,7 +50,12 @@ export async function insertEntry(
       break
     }
     const child = slot instanceof HamtNode ? slot : ctx.child(node, index, slot)
-    node = child instanceof HamtNode ? child : await child
+    if (child instanceof HamtNode) node = child
+    else {
+      node = await child
+      // The change below is synchronous: past this point an abort would come too late to honour.
+      signal?.throwIfAborted()
+    }
     path.push(node)
   }
   markDirty(path)
