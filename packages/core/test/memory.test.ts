@@ -135,6 +135,16 @@ describe('HAMT.fromEntries', () => {
     expect(probe.blockCount).toBe(2000)
   })
 
+  it('fails whole when the store fails midway, and running it again gives the root', async () => {
+    const cas = new FaultInjectingCAS()
+    const reference = await committed(cas.inner)
+    cas.onSave = (codec, n) => (codec === 'dag-cbor' && n === 40 ? new Error('store down') : undefined)
+    await expect(HAMT.fromEntries(entries(), { cas, cacheMaxBytes: 256 * 1024 })).rejects.toThrow('store down')
+    cas.onSave = () => undefined
+    const again = await HAMT.fromEntries(entries(), { cas, cacheMaxBytes: 256 * 1024 })
+    expect(again.rootNodeId.toString()).toBe(reference.toString())
+  })
+
   it('lets a later duplicate win, and refuses bad entries with a typed error', async () => {
     const cas = new InMemoryCAS()
     const built = await HAMT.fromEntries(
