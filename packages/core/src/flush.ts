@@ -20,6 +20,5 @@ export async function flush(node: HamtNode, save: (bytes: Uint8Array) => Promise
   const bytes = encodeNode(node)
   const cid = await save(bytes)
   node.cid = cid
-  node.size = bytes.length
   return cid
 }

@@ -1,6 +1,7 @@
 import * as dagCbor from '@ipld/dag-cbor'
 import type { CID } from 'multiformats/cid'
 import pLimit from 'p-limit'
+import { abortable } from './abortable.js'
 import type { ContentAddressedStore } from './cas.js'
 import {
   InvalidKeyError,
@@ -13,8 +14,9 @@ import { flush } from './flush.js'
 import { blake3HashFn, type HashFn } from './hash.js'
 import { insertEntry } from './insert.js'
 import { lookup } from './lookup.js'
-import { decodeNode, EMPTY_NODE_BYTES, HamtNode } from './node.js'
+import { childPath, decodeNode, HamtNode, nodeMemory } from './node.js'
 import { NodeCache } from './node-cache.js'
+import { type HashedEntry, orderByHash } from './order-by-hash.js'
 import { removeEntry } from './remove.js'
 import type { TreeContext } from './tree-context.js'
 import { snapshot, walkBuckets } from './walk.js'
@@ -23,7 +25,10 @@ import { snapshot, walkBuckets } from './walk.js'
 export interface HamtOptions {
   /** Where nodes and values are stored. */
   cas: ContentAddressedStore
-  /** Root of an existing HAMT; without it an empty HAMT is created (and its root saved). */
+  /**
+   * Root of an existing HAMT; without it an empty HAMT is created in memory (its root is saved by the
+   * first commit, so creating one needs no store round trip).
+   */
   rootNodeId?: CID
   /** Open read-only: concurrent reads, a bounded node cache, no writes. Default `false`. */
   readOnly?: boolean
@@ -39,9 +44,29 @@ export interface HamtOptions {
   valuesAreBytes?: boolean
   /** Hash that places keys. Default {@link blake3HashFn}, as py-hamt. */
   hashFn?: HashFn
-  /** Byte budget of read-only mode's node cache. Default 64 MiB. */
+  /**
+   * Memory budget for nodes, in bytes of heap (estimated per node, within 2× of what V8 holds).
+   * Read-only mode keeps at most this much in its node cache. Write mode keeps at most this much of
+   * the tree loaded: past it, changed subtrees are saved to the store as intermediate blocks and
+   * unloaded (see the README for what that costs). `Infinity` lifts the bound. Default 64 MiB.
+   */
   cacheMaxBytes?: number
 }
+
+/** Options of a commit ({@link HAMT.makeReadOnly}, {@link HAMT.cacheVacate}) or a {@link HAMT.set}. */
+export interface WriteOptions {
+  /**
+   * Gives up waiting: the call rejects with the signal's reason, and the HAMT stays as if it had not
+   * been made (a commit can be made again; a set is not applied). Store calls get the signal too.
+   */
+  signal?: AbortSignal
+}
+
+/**
+ * Largest value accepted, in bytes (encoded): 1.5 GiB. BLAKE3 in WebAssembly cannot take much more,
+ * and a failure there would break hashing for the whole process; IPFS takes far smaller blocks anyway.
+ */
+export const MAX_VALUE_BYTES = 1.5 * 1024 * 1024 * 1024
 
 const DEFAULT_CACHE_MAX_BYTES = 64 * 1024 * 1024
 /** Node saves in flight at once while committing. */
@@ -80,54 +105,78 @@ export class HAMT<V = unknown> {
   readonly hashFn: HashFn
 
   #readOnly: boolean
-  #rootCid: CID
+  /** The mode once every queued mode change has run: what a write called now will find. */
+  #queuedReadOnly: boolean
+  /** CID of the root when it is not loaded; `undefined` for a new HAMT never committed. */
+  #rootCid: CID | undefined
   /**
    * The root node, loaded on first use. In write mode its subtree holds every change not yet saved;
    * in read-only mode it is kept out of the cache so it is never evicted.
    */
   #root: HamtNode | Promise<HamtNode> | undefined
   readonly #cache: NodeCache
-  /** Write mode: loads of children not yet attached to the tree, by CID. */
-  readonly #loading = new Map<string, Promise<HamtNode>>()
+  readonly #maxBytes: number
+  /** Write mode: estimated memory of the loaded tree. */
+  #writeBytes = 0
+  /** Bytes of a key hash (no node sits that deep); measured on first use. */
+  #hashLength: number | undefined
+  /** Write mode: loads of children not yet attached to the tree, by parent and slot. */
+  readonly #loading = new Map<HamtNode, Map<number, { cid: CID; node: Promise<HamtNode> }>>()
   /** Tail of the queue that runs writes and mode changes one at a time, in call order. */
   #queue: Promise<unknown> = Promise.resolve()
   readonly #readContext: TreeContext
   readonly #writeContext: TreeContext
+  /** Write mode, for reads: attaches loaded children only while the tree is within its budget. */
+  readonly #peekContext: TreeContext
 
-  private constructor(options: HamtOptions, rootCid: CID) {
+  private constructor(options: HamtOptions, rootCid: CID | undefined) {
     this.cas = options.cas
     this.maxBucketSize = options.maxBucketSize ?? 4
     this.valuesAreBytes = options.valuesAreBytes ?? false
     this.hashFn = options.hashFn ?? blake3HashFn
     this.#readOnly = options.readOnly ?? false
+    this.#queuedReadOnly = this.#readOnly
     this.#rootCid = rootCid
-    this.#cache = new NodeCache((cid) => this.#loadNode(cid), options.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES)
+    this.#maxBytes = options.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES
+    this.#cache = new NodeCache((cid, parent, index) => this.#loadNode(cid, childPath(parent, index)), this.#maxBytes)
+    if (rootCid === undefined) {
+      // A new HAMT: an empty root, unsaved, so the first commit saves it.
+      this.#root = new HamtNode()
+      this.#root.size = nodeMemory(this.#root)
+      this.#writeBytes = this.#root.size
+    }
     const hashKey = (key: string): Uint8Array => this.#hash(key)
     this.#readContext = {
       maxBucketSize: this.maxBucketSize,
       hashKey,
-      child: (_parent, _index, cid) => this.#cache.get(cid),
+      child: (parent, index, cid) => this.#cache.get(cid, parent, index),
     }
     this.#writeContext = {
       maxBucketSize: this.maxBucketSize,
       hashKey,
-      child: (parent, index, cid) => this.#attachChild(parent, index, cid),
+      child: (parent, index, cid) => this.#attachChild(parent, index, cid, true),
+    }
+    this.#peekContext = {
+      maxBucketSize: this.maxBucketSize,
+      hashKey,
+      child: (parent, index, cid) => this.#attachChild(parent, index, cid, false),
     }
   }
 
   /**
-   * Opens the HAMT at `options.rootNodeId`, or creates an empty one (saving its empty root node).
+   * Opens the HAMT at `options.rootNodeId`, or creates an empty one. Nothing is read or written:
+   * the root is loaded on first use, and a new HAMT's empty root is saved by its first commit.
    *
-   * @throws {InvalidOptionError} for a `maxBucketSize` or `cacheMaxBytes` that is not a positive
-   * integer, or `readOnly` without `rootNodeId`.
+   * @throws {InvalidOptionError} for a `maxBucketSize` that is not a positive integer, a
+   * `cacheMaxBytes` that is neither that nor `Infinity`, or `readOnly` without `rootNodeId`.
    */
   static async build<V = unknown>(options: HamtOptions): Promise<HAMT<V>> {
     const { maxBucketSize = 4, cacheMaxBytes = DEFAULT_CACHE_MAX_BYTES } = options
     if (!Number.isSafeInteger(maxBucketSize) || maxBucketSize < 1) {
       throw new InvalidOptionError(`maxBucketSize must be a positive integer, got ${String(maxBucketSize)}`)
     }
-    if (!Number.isSafeInteger(cacheMaxBytes) || cacheMaxBytes < 1) {
-      throw new InvalidOptionError(`cacheMaxBytes must be a positive integer, got ${String(cacheMaxBytes)}`)
+    if ((!Number.isSafeInteger(cacheMaxBytes) && cacheMaxBytes !== Number.POSITIVE_INFINITY) || cacheMaxBytes < 1) {
+      throw new InvalidOptionError(`cacheMaxBytes must be a positive integer or Infinity, got ${String(cacheMaxBytes)}`)
     }
     if (options.hashFn !== undefined && typeof options.hashFn !== 'function') {
       throw new InvalidOptionError('hashFn must be a function')
@@ -135,14 +184,76 @@ export class HAMT<V = unknown> {
     if (options.cas === undefined || typeof options.cas.save !== 'function' || typeof options.cas.load !== 'function') {
       throw new InvalidOptionError('cas must implement ContentAddressedStore (save and load)')
     }
-    let root = options.rootNodeId
-    if (root === undefined) {
-      if (options.readOnly === true) {
-        throw new InvalidOptionError('a read-only HAMT needs a rootNodeId')
-      }
-      root = await options.cas.save(EMPTY_NODE_BYTES, 'dag-cbor')
+    if (options.rootNodeId === undefined && options.readOnly === true) {
+      throw new InvalidOptionError('a read-only HAMT needs a rootNodeId')
     }
-    return new HAMT<V>(options, root)
+    return new HAMT<V>(options, options.rootNodeId)
+  }
+
+  /**
+   * Builds a HAMT from `entries` in bounded memory and commits it: the bulk way to write a large
+   * dataset. Values are saved as they come (up to 32 at once); the keys are ordered by hash
+   * (partitioned through scratch blocks in the store when they do not fit in `cacheMaxBytes`) and
+   * inserted in that order, so each subtree is complete, saved and unloaded once the stream has passed
+   * it. The root is the root of inserting the same entries with {@link HAMT.set} (a later duplicate
+   * key wins). Returns the HAMT in read-only mode.
+   *
+   * @throws what {@link HAMT.build} and {@link HAMT.set} throw; on any failure nothing is returned and
+   * the store holds only immutable blocks (value, scratch and node blocks), so running it again is safe.
+   */
+  static async fromEntries<V = unknown>(
+    entries: Iterable<readonly [string, V]> | AsyncIterable<readonly [string, V]>,
+    options: Omit<HamtOptions, 'rootNodeId' | 'readOnly'> & WriteOptions,
+  ): Promise<HAMT<V>> {
+    const hamt = await HAMT.build<V>({ ...options, rootNodeId: undefined, readOnly: false })
+    const { signal } = options
+    const save = hamt.#saver(signal)
+    const ordered = orderByHash(hamt.#savedValues(entries, signal), 0, {
+      hashKey: (key) => hamt.#hash(key),
+      save,
+      cas: hamt.cas,
+      maxBytes: hamt.#maxBytes / 2,
+    })
+    await hamt.#enqueue(async () => {
+      const root = hamt.#root as HamtNode
+      let lastYield = Date.now()
+      for await (const { key, hash, value } of ordered) {
+        // A store answering from memory never leaves the microtask queue: let timers and I/O run.
+        if (Date.now() - lastYield > 20) {
+          await new Promise((resolve) => setTimeout(resolve, 0))
+          lastYield = Date.now()
+        }
+        await hamt.#spillIfOver(signal)
+        const added = await insertEntry(root, key, hash, value, hamt.#writeContext)
+        hamt.#writeBytes += added
+      }
+    })
+    await hamt.makeReadOnly({ signal })
+    return hamt
+  }
+
+  /** Saves the values of `entries`, up to 32 at once, yielding them in order with their hashes. */
+  async *#savedValues(
+    entries: Iterable<readonly [string, V]> | AsyncIterable<readonly [string, V]>,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<HashedEntry> {
+    const window: { key: string; hash: Uint8Array; value: Promise<CID> }[] = []
+    try {
+      for await (const [key, value] of entries) {
+        checkKey(key)
+        const bytes = this.#encodeValue(key, value)
+        const saved = abortable(this.cas.save(bytes, 'raw', { signal }), signal)
+        saved.catch(ignore)
+        window.push({ key, hash: this.#hash(key), value: saved })
+        if (window.length >= FLUSH_CONCURRENCY) {
+          const next = window.shift() as (typeof window)[number]
+          yield { key: next.key, hash: next.hash, value: await next.value }
+        }
+      }
+      for (const next of window.splice(0)) yield { key: next.key, hash: next.hash, value: await next.value }
+    } finally {
+      for (const pending of window) pending.value.catch(ignore)
+    }
   }
 
   /** Whether the HAMT is in read-only mode. */
@@ -153,52 +264,78 @@ export class HAMT<V = unknown> {
   /**
    * CID of the root node: what to keep to reopen this HAMT.
    *
-   * @throws {UncommittedChangesError} in write mode while changes are buffered; call
-   * {@link HAMT.makeReadOnly} first.
+   * @throws {UncommittedChangesError} in write mode while changes are buffered, and for a new HAMT
+   * before its first commit; call {@link HAMT.makeReadOnly} first.
    */
   get rootNodeId(): CID {
     if (this.#root instanceof HamtNode) {
       if (this.#root.cid === undefined) throw new UncommittedChangesError()
       return this.#root.cid
     }
+    if (this.#rootCid === undefined) throw new UncommittedChangesError()
     return this.#rootCid
   }
 
   /**
    * Sets `key` to `value`: the value is saved as its own raw block, then the tree is updated in memory.
+   * Writes and mode changes take effect in call order: a set called after {@link HAMT.enableWrite}
+   * succeeds, one called after {@link HAMT.makeReadOnly} is refused.
    *
-   * @throws {ReadOnlyError} in read-only mode.
+   * @throws {ReadOnlyError} when the HAMT is read-only by the time the set runs.
    * @throws {InvalidKeyError} when `key` is not a well-formed string.
-   * @throws {InvalidValueError} when `value` cannot be encoded (the HAMT is left unchanged).
+   * @throws {InvalidValueError} when `value` cannot be encoded or is bigger than
+   * {@link MAX_VALUE_BYTES} (the HAMT is left unchanged).
    */
-  async set(key: string, value: V): Promise<void> {
+  async set(key: string, value: V, options: WriteOptions = {}): Promise<void> {
     checkKey(key)
-    if (this.#readOnly) throw new ReadOnlyError('set')
+    const { signal } = options
     const bytes = this.#encodeValue(key, value)
     const hash = this.#hash(key)
-    // Values are saved concurrently; only the tree updates wait their turn.
-    const saved = this.cas.save(bytes, 'raw')
-    saved.catch(ignore)
-    await this.#enqueue(async () => {
-      if (this.#readOnly) throw new ReadOnlyError('set')
-      const pointer = await saved
-      const root = this.#rootNode()
-      await insertEntry(root instanceof HamtNode ? root : await root, key, hash, pointer, this.#writeContext)
-    })
+    const save = (): Promise<CID> => abortable(this.cas.save(bytes, 'raw', { signal }), signal)
+    // Values are saved concurrently; only the tree updates wait their turn. While a switch to
+    // read-only is queued, the save waits to see whether the switch happened.
+    let saved: Promise<CID> | undefined
+    if (!this.#queuedReadOnly) {
+      saved = save()
+      saved.catch(ignore)
+    }
+    let started = false
+    await abortable(
+      this.#enqueue(async () => {
+        if (this.#readOnly) throw new ReadOnlyError('set')
+        signal?.throwIfAborted()
+        started = true
+        const pointer = await (saved ?? save())
+        await this.#spillIfOver(signal)
+        const root = this.#rootNode()
+        // Not `+= await`: loading children adds to the total meanwhile.
+        const added = await insertEntry(
+          root instanceof HamtNode ? root : await root,
+          key,
+          hash,
+          pointer,
+          this.#writeContext,
+          signal,
+        )
+        this.#writeBytes += added
+      }),
+      signal,
+      () => started,
+    )
   }
 
   /**
    * Removes `key`.
    *
    * @returns `true` if the key existed.
-   * @throws {ReadOnlyError} in read-only mode.
+   * @throws {ReadOnlyError} when the HAMT is read-only by the time the delete runs.
    */
   async delete(key: string): Promise<boolean> {
     checkKey(key)
-    if (this.#readOnly) throw new ReadOnlyError('delete')
     const hash = this.#hash(key)
     return this.#enqueue(async () => {
       if (this.#readOnly) throw new ReadOnlyError('delete')
+      await this.#spillIfOver(undefined)
       const root = this.#rootNode()
       return removeEntry(root instanceof HamtNode ? root : await root, key, hash, this.#writeContext)
     })
@@ -235,7 +372,7 @@ export class HAMT<V = unknown> {
   #pointer(key: string): CID | undefined | Promise<CID | undefined> {
     checkKey(key)
     const hash = this.#hash(key)
-    const ctx = this.#readOnly ? this.#readContext : this.#writeContext
+    const ctx = this.#readOnly ? this.#readContext : this.#peekContext
     const root = this.#rootNode()
     return root instanceof HamtNode ? lookup(root, key, hash, ctx) : root.then((r) => lookup(r, key, hash, ctx))
   }
@@ -269,20 +406,36 @@ export class HAMT<V = unknown> {
 
   /**
    * Saves every changed node, bottom-up with siblings in parallel, sets {@link HAMT.rootNodeId}, and
-   * switches to read-only mode. With no changes nothing is written. If the store fails, the error
-   * surfaces, the HAMT stays in write mode with nothing lost, and calling this again completes.
+   * switches to read-only mode. With no changes nothing is written (a new HAMT's empty root is saved
+   * by its first commit). If the store fails, or `options.signal` aborts, the error surfaces, the
+   * HAMT stays in write mode with nothing lost, and calling this again completes.
    */
-  async makeReadOnly(): Promise<void> {
-    await this.#enqueue(async () => {
-      if (this.#readOnly) return
-      await this.#commit()
-      this.#root = undefined
-      this.#readOnly = true
-    })
+  async makeReadOnly(options: WriteOptions = {}): Promise<void> {
+    const { signal } = options
+    this.#queuedReadOnly = true
+    let started = false
+    await abortable(
+      this.#enqueue(async () => {
+        if (this.#readOnly) return
+        try {
+          signal?.throwIfAborted()
+          started = true
+          await this.#commit(signal)
+        } catch (error) {
+          this.#queuedReadOnly = this.#readOnly
+          throw error
+        }
+        this.#dropTree()
+        this.#readOnly = true
+      }),
+      signal,
+      () => started,
+    )
   }
 
-  /** Switches to write mode. */
+  /** Switches to write mode; writes called after this (even before it settles) are applied. */
   async enableWrite(): Promise<void> {
+    this.#queuedReadOnly = false
     await this.#enqueue(async () => {
       if (!this.#readOnly) return
       this.#cache.clear()
@@ -292,33 +445,77 @@ export class HAMT<V = unknown> {
   }
 
   /**
-   * Approximate bytes held in memory: the node cache in read-only mode, the loaded tree in write mode.
+   * Estimated bytes of heap the HAMT's nodes hold: the node cache (and root) in read-only mode, the
+   * loaded tree in write mode. Within 2× of what V8 holds for them; values are never kept.
    */
   async cacheSize(): Promise<number> {
     if (this.#readOnly) return this.#cache.bytes + (this.#root instanceof HamtNode ? this.#root.size : 0)
-    return this.#enqueue(async () => (this.#root instanceof HamtNode ? treeBytes(this.#root) : 0))
+    return this.#enqueue(async () => (this.#root instanceof HamtNode ? loadedMemory(this.#root) : 0))
   }
 
   /**
    * Empties the in-memory caches. In write mode the changed nodes are saved first (so
    * {@link HAMT.rootNodeId} is valid afterwards) and the tree is then reloaded on demand.
    */
-  async cacheVacate(): Promise<void> {
+  async cacheVacate(options: WriteOptions = {}): Promise<void> {
     if (this.#readOnly) {
       this.#cache.clear()
       return
     }
-    await this.#enqueue(async () => {
-      await this.#commit()
-      this.#root = undefined
-    })
+    const { signal } = options
+    let started = false
+    await abortable(
+      this.#enqueue(async () => {
+        signal?.throwIfAborted()
+        started = true
+        await this.#commit(signal)
+        this.#dropTree()
+      }),
+      signal,
+      () => started,
+    )
   }
 
-  async #commit(): Promise<void> {
+  async #commit(signal: AbortSignal | undefined): Promise<void> {
     const root = this.#root instanceof Promise ? await this.#root : this.#root
     if (root === undefined) return
+    this.#rootCid = await flush(root, this.#saver(signal))
+  }
+
+  #saver(signal: AbortSignal | undefined): (bytes: Uint8Array) => Promise<CID> {
     const limit = pLimit(FLUSH_CONCURRENCY)
-    this.#rootCid = await flush(root, (bytes) => limit(() => this.cas.save(bytes, 'dag-cbor')))
+    return (bytes) =>
+      limit(() => {
+        signal?.throwIfAborted()
+        return abortable(this.cas.save(bytes, 'dag-cbor', { signal }), signal)
+      })
+  }
+
+  #dropTree(): void {
+    this.#root = undefined
+    this.#writeBytes = 0
+  }
+
+  /**
+   * Write mode: when the loaded tree is over its budget, saves and unloads subtrees, deepest first,
+   * until it is within half the budget. Saved nodes are intermediate blocks; the next commit writes
+   * the final ones. A failure changes nothing but which nodes are saved.
+   */
+  async #spillIfOver(signal: AbortSignal | undefined): Promise<void> {
+    if (this.#writeBytes <= this.#maxBytes || !(this.#root instanceof HamtNode)) return
+    const root = this.#root
+    const save = this.#saver(signal)
+    for (let depth = loadedDepth(root); depth >= 1; depth--) {
+      const evicted: { parent: HamtNode; index: number; child: HamtNode }[] = []
+      collectAtDepth(root, depth, evicted)
+      const results = await Promise.allSettled(evicted.map(({ child }) => flush(child, save)))
+      for (const { parent, index, child } of evicted) {
+        if (parent.slots[index] === child && child.cid !== undefined) parent.slots[index] = child.cid
+      }
+      this.#writeBytes = loadedMemory(root)
+      for (const result of results) if (result.status === 'rejected') throw result.reason
+      if (this.#writeBytes <= this.#maxBytes / 2) return
+    }
   }
 
   #enqueue<T>(operation: () => Promise<T>): Promise<T> {
@@ -334,16 +531,21 @@ export class HAMT<V = unknown> {
     }
     const view = await this.#enqueue(async () => snapshot(await this.#rootNode()))
     // Unloaded children of the copy are read straight from the store, never attached to it.
-    yield* walkBuckets(view, { ...this.#readContext, child: (_p, _i, cid) => this.#loadNode(cid) })
+    yield* walkBuckets(view, {
+      ...this.#readContext,
+      child: (parent, index, cid) => this.#loadNode(cid, childPath(parent, index)),
+    })
   }
 
   #rootNode(): HamtNode | Promise<HamtNode> {
     if (this.#root === undefined) {
-      const loading = this.#loadNode(this.#rootCid)
+      const loading = this.#loadNode(this.#rootCid as CID, new Uint8Array(0))
       this.#root = loading
       loading.then(
         (node) => {
-          if (this.#root === loading) this.#root = node
+          if (this.#root !== loading) return
+          this.#root = node
+          if (!this.#readOnly) this.#writeBytes = node.size
         },
         () => {
           if (this.#root === loading) this.#root = undefined
@@ -353,23 +555,46 @@ export class HAMT<V = unknown> {
     return this.#root
   }
 
-  /** Write mode: loads the child `parent.slots[index]` links to and puts it in the tree. */
-  #attachChild(parent: HamtNode, index: number, cid: CID): Promise<HamtNode> {
-    const key = cid.toString()
-    let loading = this.#loading.get(key)
-    if (loading === undefined) {
-      loading = this.#loadNode(cid).finally(() => this.#loading.delete(key))
-      this.#loading.set(key, loading)
+  /**
+   * Write mode: loads the child `parent.slots[index]` links to and puts it in the tree (for reads,
+   * only while the tree is within its budget).
+   */
+  #attachChild(parent: HamtNode, index: number, cid: CID, always: boolean): Promise<HamtNode> {
+    let byIndex = this.#loading.get(parent)
+    if (byIndex === undefined) {
+      byIndex = new Map()
+      this.#loading.set(parent, byIndex)
     }
-    return loading.then((node) => {
+    let loading = byIndex.get(index)
+    if (loading === undefined || !loading.cid.equals(cid)) {
+      const node = this.#loadNode(cid, childPath(parent, index)).finally(() => {
+        const pending = this.#loading.get(parent)
+        if (pending?.get(index)?.node !== node) return
+        pending.delete(index)
+        if (pending.size === 0) this.#loading.delete(parent)
+      })
+      loading = { cid, node }
+      byIndex.set(index, loading)
+    }
+    return loading.node.then((node) => {
       const slot = parent.slots[index]
-      if (slot === cid) parent.slots[index] = node
-      return slot instanceof HamtNode ? slot : node
+      if (slot instanceof HamtNode) return slot
+      if (slot === cid && (always || this.#writeBytes < this.#maxBytes)) {
+        parent.slots[index] = node
+        this.#writeBytes += node.size
+      }
+      return node
     })
   }
 
-  async #loadNode(cid: CID): Promise<HamtNode> {
-    return decodeNode(await this.cas.load(cid), cid)
+  async #loadNode(cid: CID, path: Uint8Array): Promise<HamtNode> {
+    const bytes = await this.cas.load(cid)
+    return decodeNode(bytes, cid, { path, hashKey: (key) => this.#hash(key), hashLength: this.#keyHashLength() })
+  }
+
+  #keyHashLength(): number {
+    this.#hashLength ??= this.#hash('').length
+    return this.#hashLength
   }
 
   #loadValue(pointer: CID): Promise<V> {
@@ -378,17 +603,22 @@ export class HAMT<V = unknown> {
   }
 
   #encodeValue(key: string, value: V): Uint8Array {
+    let bytes: Uint8Array
     if (this.valuesAreBytes) {
       if (!(value instanceof Uint8Array)) {
         throw new InvalidValueError(key, 'valuesAreBytes is set, so the value must be a Uint8Array')
       }
-      return value
+      bytes = value
+    } else {
+      if (value instanceof Uint8Array && value.byteLength > MAX_VALUE_BYTES) throw tooBig(key, value.byteLength)
+      try {
+        bytes = dagCbor.encode(value)
+      } catch (cause) {
+        throw new InvalidValueError(key, `not encodable as DAG-CBOR (${(cause as Error).message})`, { cause })
+      }
     }
-    try {
-      return dagCbor.encode(value)
-    } catch (cause) {
-      throw new InvalidValueError(key, `not encodable as DAG-CBOR (${(cause as Error).message})`, { cause })
-    }
+    if (bytes.byteLength > MAX_VALUE_BYTES) throw tooBig(key, bytes.byteLength)
+    return bytes
   }
 
   #hash(key: string): Uint8Array {
@@ -418,17 +648,34 @@ function checkKey(key: unknown): asserts key is string {
   if (typeof key !== 'string' || !key.isWellFormed()) throw new InvalidKeyError(key)
 }
 
-/** Approximate bytes of a loaded write-mode tree (stored size, or an estimate for changed nodes). */
-function treeBytes(node: HamtNode): number {
-  let total = 0
-  let estimate = 3
-  for (const slot of node.slots) {
-    if (slot === undefined) estimate += 1
-    else if (slot instanceof Map) for (const key of slot.keys()) estimate += key.length + 42
-    else {
-      estimate += 42
-      if (slot instanceof HamtNode) total += treeBytes(slot)
-    }
+function tooBig(key: string, bytes: number): InvalidValueError {
+  return new InvalidValueError(key, `${bytes} bytes is more than the ${MAX_VALUE_BYTES} a value may hold`)
+}
+
+/** Estimated memory of a loaded write-mode tree. */
+function loadedMemory(node: HamtNode): number {
+  let total = nodeMemory(node)
+  for (const slot of node.slots) if (slot instanceof HamtNode) total += loadedMemory(slot)
+  return total
+}
+
+/** Depth of the deepest loaded node under `node` (`node` itself at 0). */
+function loadedDepth(node: HamtNode): number {
+  let deepest = 0
+  for (const slot of node.slots) if (slot instanceof HamtNode) deepest = Math.max(deepest, 1 + loadedDepth(slot))
+  return deepest
+}
+
+/** The loaded nodes `depth` levels under `node`, with where they hang. */
+function collectAtDepth(
+  node: HamtNode,
+  depth: number,
+  out: { parent: HamtNode; index: number; child: HamtNode }[],
+): void {
+  for (let index = 0; index < node.slots.length; index++) {
+    const child = node.slots[index]
+    if (!(child instanceof HamtNode)) continue
+    if (depth === 1) out.push({ parent: node, index, child })
+    else collectAtDepth(child, depth - 1, out)
   }
-  return total + (node.cid !== undefined && node.size > 0 ? node.size : estimate)
 }

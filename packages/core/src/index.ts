@@ -21,5 +21,5 @@ export {
   ReadOnlyError,
   UncommittedChangesError,
 } from './errors.js'
-export { HAMT, type HamtOptions } from './hamt.js'
+export { HAMT, type HamtOptions, MAX_VALUE_BYTES, type WriteOptions } from './hamt.js'
 export { blake3Hasher, blake3HashFn, extractBits, type HashFn } from './hash.js'

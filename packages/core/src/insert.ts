@@ -1,6 +1,6 @@
 import type { CID } from 'multiformats/cid'
 import { HashCollisionError } from './errors.js'
-import { type Bucket, HamtNode, markDirty } from './node.js'
+import { type Bucket, entryMemory, HamtNode, markDirty, nodeMemory } from './node.js'
 import type { TreeContext } from './tree-context.js'
 
 /**
@@ -12,7 +12,10 @@ import type { TreeContext } from './tree-context.js'
  * share the slot's hash prefix, which is the shape py-hamt's insert-only trees have. An insert into
  * a full bucket therefore turns it into the canonical subtree of its keys plus the new one.
  *
- * @returns `false` when the key already pointed to `value` (nothing changed).
+ * `signal` is checked after each load, so an aborted insert changes nothing.
+ *
+ * @returns an estimate of the memory the insert added (see {@link HamtNode.size}); `0` when the key
+ * already pointed to `value` (nothing changed).
  */
 export async function insertEntry(
   root: HamtNode,
@@ -20,8 +23,10 @@ export async function insertEntry(
   hash: Uint8Array,
   value: CID,
   ctx: TreeContext,
-): Promise<boolean> {
+  signal?: AbortSignal,
+): Promise<number> {
   const path: HamtNode[] = [root]
+  let added = entryMemory(key)
   let node = root
   for (let depth = 0; ; depth++) {
     const index = hash[depth]
@@ -33,21 +38,34 @@ export async function insertEntry(
     }
     if (slot instanceof Map) {
       const previous = slot.get(key)
-      if (previous?.equals(value)) return false
+      if (previous?.equals(value)) return 0
       if (previous !== undefined || slot.size < ctx.maxBucketSize) {
         slot.set(key, value)
       } else {
         // A bucket written with a larger maxBucketSize may hold more than ours: it all moves down.
-        node.slots[index] = spill(slot, { key, hash, value }, depth + 1, ctx)
+        const subtree = spill(slot, { key, hash, value }, depth + 1, ctx)
+        node.slots[index] = subtree
+        added += subtreeMemory(subtree)
       }
       break
     }
     const child = slot instanceof HamtNode ? slot : ctx.child(node, index, slot)
-    node = child instanceof HamtNode ? child : await child
+    if (child instanceof HamtNode) node = child
+    else {
+      node = await child
+      // The change below is synchronous: past this point an abort would come too late to honour.
+      signal?.throwIfAborted()
+    }
     path.push(node)
   }
   markDirty(path)
-  return true
+  return added
+}
+
+function subtreeMemory(node: HamtNode): number {
+  let total = node.size
+  for (const slot of node.slots) if (slot instanceof HamtNode) total += subtreeMemory(slot)
+  return total
 }
 
 interface Entry {
@@ -77,12 +95,13 @@ function buildSubtree(entries: readonly Entry[], depth: number, maxBucketSize: n
     if (group === undefined) groups.set(index, [entry])
     else group.push(entry)
   }
-  const node = new HamtNode()
+  const node = new HamtNode(undefined, undefined, 0, (entries[0] as Entry).hash.slice(0, depth))
   for (const [index, group] of groups) {
     node.slots[index] =
       group.length <= maxBucketSize
         ? new Map(group.map((e) => [e.key, e.value]))
         : buildSubtree(group, depth + 1, maxBucketSize)
   }
+  node.size = nodeMemory(node)
   return node
 }

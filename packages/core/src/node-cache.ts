@@ -1,5 +1,7 @@
 import type { CID } from 'multiformats/cid'
-import type { HamtNode } from './node.js'
+import { cidKey, sameCid } from './cid-key.js'
+import { InvalidNodeError } from './errors.js'
+import { type HamtNode, isChildOf, isEmptyNode } from './node.js'
 
 interface Entry {
   readonly cid: CID
@@ -9,13 +11,16 @@ interface Entry {
 }
 
 /**
- * Read-only mode's node cache, bounded by the nodes' encoded sizes, with one load for any number of
- * concurrent requests of the same node. Eviction is CLOCK (second chance), an approximation of
- * least-recently-used that costs a hit nothing but setting a flag.
+ * Read-only mode's node cache, bounded by the nodes' estimated memory ({@link HamtNode.size}), with
+ * one load for any number of concurrent requests of the same node. Eviction is CLOCK (second chance),
+ * an approximation of least-recently-used that costs a hit nothing but setting a flag.
  *
- * Nodes are found by a number taken from the end of their CID (a digest, so evenly spread) and then
- * checked against the whole CID: cheaper than a string key per lookup. In the rare case two cached
- * CIDs share the number, the second is simply not cached.
+ * A node is checked against the place it was first asked for at (its keys must hash there); asked
+ * for at another place, which no honest tree does, it is refused: that is what stops cycles and DAG
+ * bombs without checking anything more on a warm read.
+ *
+ * Nodes are found by a number taken from the end of their CID (see cid-key.ts) and then checked
+ * against the whole CID. In the rare case two cached CIDs share the number, the second is not cached.
  */
 export class NodeCache {
   readonly #entries = new Map<number, Entry>()
@@ -23,25 +28,29 @@ export class NodeCache {
   #bytes = 0
 
   constructor(
-    private readonly load: (cid: CID) => Promise<HamtNode>,
+    /** Loads and checks the node `cid` as the child in slot `index` of `parent`. */
+    private readonly load: (cid: CID, parent: HamtNode, index: number) => Promise<HamtNode>,
     private readonly maxBytes: number,
   ) {}
 
-  /** Encoded bytes of the cached nodes. */
+  /** Estimated memory of the cached nodes. */
   get bytes(): number {
     return this.#bytes
   }
 
-  get(cid: CID): HamtNode | Promise<HamtNode> {
-    const key = keyOf(cid)
+  /** The node `cid`, linked from slot `index` of `parent`. */
+  get(cid: CID, parent: HamtNode, index: number): HamtNode | Promise<HamtNode> {
+    const key = cidKey(cid)
     const hit = this.#entries.get(key)
     if (hit !== undefined && sameCid(hit.cid, cid)) {
       hit.used = true
-      return hit.node
+      return isChildOf(hit.node, parent, index) ? hit.node : misplaced(hit.node, cid)
     }
     const pending = this.#pending.get(key)
-    if (pending !== undefined && sameCid(pending.cid, cid)) return pending.node
-    const node = this.load(cid).then(
+    if (pending !== undefined && sameCid(pending.cid, cid)) {
+      return pending.node.then((node) => (isChildOf(node, parent, index) ? node : misplaced(node, cid)))
+    }
+    const node = this.load(cid, parent, index).then(
       (loaded) => {
         this.#settle(key, node)
         this.#add(key, cid, loaded)
@@ -66,7 +75,8 @@ export class NodeCache {
   }
 
   #add(key: number, cid: CID, node: HamtNode): void {
-    if (this.#entries.has(key)) return
+    // A node bigger than the whole budget is used once and not kept.
+    if (this.#entries.has(key) || node.size > this.maxBytes) return
     this.#bytes += node.size
     // Sweep from the oldest insertion: a used entry loses its flag and goes to the back, an unused
     // one is evicted. Two passes at most, since the first clears every flag.
@@ -84,19 +94,8 @@ export class NodeCache {
   }
 }
 
-function keyOf(cid: CID): number {
-  const bytes = cid.bytes
-  const n = bytes.length
-  return (
-    ((bytes[n - 1] ?? 0) | ((bytes[n - 2] ?? 0) << 8) | ((bytes[n - 3] ?? 0) << 16) | ((bytes[n - 4] ?? 0) << 24)) >>> 0
-  )
-}
-
-function sameCid(a: CID, b: CID): boolean {
-  if (a === b) return true
-  const x = a.bytes
-  const y = b.bytes
-  if (x.length !== y.length) return false
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false
-  return true
+/** An empty node may sit anywhere; any other node linked from a second place is a forgery. */
+function misplaced(node: HamtNode, cid: CID): HamtNode {
+  if (isEmptyNode(node)) return node
+  throw new InvalidNodeError(cid, 'it is linked from more than one place in the tree (a cycle or a DAG bomb)')
 }

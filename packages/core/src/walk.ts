@@ -1,22 +1,32 @@
+import { CidSet } from './cid-key.js'
+import { InvalidNodeError } from './errors.js'
 import type { Bucket } from './node.js'
-import { HamtNode } from './node.js'
+import { HamtNode, isEmptyNode } from './node.js'
 import type { TreeContext } from './tree-context.js'
 
 /**
  * Every bucket under `node`, depth first. A node's children are requested together before the walk
- * descends, so a slow store loads them in parallel.
+ * descends, so a slow store loads them in parallel. A CID met twice (a cycle, or a DAG bomb's shared
+ * child) ends the walk with an {@link InvalidNodeError} naming it: an honest tree never links one
+ * node from two places, except an empty one, which holds nothing to walk.
  */
-export async function* walkBuckets(node: HamtNode, ctx: TreeContext): AsyncGenerator<Bucket> {
-  const children: (HamtNode | Promise<HamtNode>)[] = []
-  for (let index = 0; index < node.slots.length; index++) {
-    const slot = node.slots[index]
-    if (slot === undefined) continue
-    if (slot instanceof Map) yield slot
-    else children.push(slot instanceof HamtNode ? slot : ctx.child(node, index, slot))
+export async function* walkBuckets(node: HamtNode, ctx: TreeContext, seen = new CidSet()): AsyncGenerator<Bucket> {
+  if (node.cid !== undefined && !seen.add(node.cid) && !isEmptyNode(node)) {
+    throw new InvalidNodeError(node.cid, 'it is linked from more than one place in the tree (a cycle or a DAG bomb)')
   }
-  // Settle every prefetch, so a failure below cannot leave rejections nobody awaits.
-  for (const child of children) if (child instanceof Promise) child.catch(() => {})
-  for (const child of children) yield* walkBuckets(child instanceof HamtNode ? child : await child, ctx)
+  const children: (HamtNode | Promise<HamtNode>)[] = []
+  try {
+    for (let index = 0; index < node.slots.length; index++) {
+      const slot = node.slots[index]
+      if (slot === undefined) continue
+      if (slot instanceof Map) yield slot
+      else children.push(slot instanceof HamtNode ? slot : ctx.child(node, index, slot))
+    }
+  } finally {
+    // Settle every prefetch, so a failure or an early return cannot leave rejections nobody awaits.
+    for (const child of children) if (child instanceof Promise) child.catch(() => {})
+  }
+  for (const child of children) yield* walkBuckets(child instanceof HamtNode ? child : await child, ctx, seen)
 }
 
 /**
@@ -28,5 +38,6 @@ export function snapshot(node: HamtNode): HamtNode {
     node.slots.map((slot) => (slot instanceof Map ? new Map(slot) : slot instanceof HamtNode ? snapshot(slot) : slot)),
     node.cid,
     node.size,
+    node.path,
   )
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { InMemoryCAS } from '../../cas-memory/src/index.js'
 import { blake3HashFn, type ContentAddressedStore, HAMT, type HashFn } from '../src/index.js'
 import { collect } from './collect.js'
+import { seeded } from './seeded.js'
 
 // py-hamt's test suite checks its HAMT against a dict under random operations; so does this, and it
 // also checks that the root is canonical: equal to inserting the final contents into an empty HAMT.
@@ -92,7 +93,7 @@ describe('HAMT against a Map model', () => {
           for (const [key, value] of model) expect(await reopened.get(key)).toEqual(value)
         },
       ),
-      { numRuns: 150 },
+      seeded('HAMT against a Map model', { numRuns: 150 }),
     )
   })
 
@@ -128,7 +129,7 @@ describe('HAMT against a Map model', () => {
           expect(await small.size()).toBe(model.size)
         },
       ),
-      { numRuns: 60 },
+      seeded('smaller maxBucketSize over a larger one', { numRuns: 60 }),
     )
   })
 })

@@ -1,0 +1,130 @@
+import * as dagCbor from '@ipld/dag-cbor'
+import { CID } from 'multiformats/cid'
+import type { ContentAddressedStore } from './cas.js'
+import { entryMemory } from './node.js'
+
+/** A key, its hash, and the CID of its saved value. */
+export interface HashedEntry {
+  readonly key: string
+  readonly hash: Uint8Array
+  readonly value: CID
+}
+
+/** What {@link orderByHash} needs: a hash, a scratch store, and a memory budget. */
+export interface OrderingContext {
+  hashKey(key: string): Uint8Array
+  /** Saves a scratch chunk (DAG-CBOR) and returns its CID. */
+  save(bytes: Uint8Array): Promise<CID>
+  readonly cas: ContentAddressedStore
+  /** Estimated heap bytes the buffered entries may hold. */
+  readonly maxBytes: number
+}
+
+/**
+ * `source` ordered by key hash (bytewise; equal hashes keep their order), in bounded memory: while
+ * the entries fit in `maxBytes` they are sorted in memory; past it they are partitioned by the hash
+ * byte at `depth` into scratch chunks in the store, and each partition is then ordered in turn, in
+ * partition order, the same way one byte deeper. Every entry is written to the scratch area once per
+ * level of partitioning (one level up to about 256 × `maxBytes` of entries).
+ */
+export async function* orderByHash(
+  source: AsyncIterable<HashedEntry>,
+  depth: number,
+  ctx: OrderingContext,
+): AsyncGenerator<HashedEntry> {
+  let buffered: HashedEntry[] = []
+  let bytes = 0
+  let partitions: ChunkList[] | undefined
+  for await (const entry of source) {
+    buffered.push(entry)
+    bytes += entryCost(entry)
+    if (bytes > ctx.maxBytes && depth < entry.hash.length) {
+      partitions ??= Array.from({ length: 256 }, () => new ChunkList())
+      await writePartitions(buffered, depth, partitions, ctx)
+      buffered = []
+      bytes = 0
+    }
+  }
+  if (partitions === undefined) {
+    buffered.sort(compareHashes)
+    yield* buffered
+    return
+  }
+  await writePartitions(buffered, depth, partitions, ctx)
+  buffered = []
+  for (const chunks of partitions) {
+    if (chunks.count > 0) yield* orderByHash(readChunks(chunks, ctx), depth + 1, ctx)
+  }
+}
+
+function entryCost(entry: HashedEntry): number {
+  return entryMemory(entry.key) + 100 // the entry object and its hash
+}
+
+async function writePartitions(
+  entries: readonly HashedEntry[],
+  depth: number,
+  partitions: ChunkList[],
+  ctx: OrderingContext,
+): Promise<void> {
+  const groups = new Map<number, [string, CID][]>()
+  for (const { key, hash, value } of entries) {
+    const index = hash[depth] as number
+    const group = groups.get(index)
+    if (group === undefined) groups.set(index, [[key, value]])
+    else group.push([key, value])
+  }
+  await Promise.all(
+    [...groups].map(async ([index, group]) => {
+      return [index, await ctx.save(dagCbor.encode(group))] as const
+    }),
+  ).then((saved) => {
+    for (const [index, cid] of saved) (partitions[index] as ChunkList).push(cid)
+  })
+}
+
+/**
+ * The CIDs of one partition's chunks, in the order written, as their bytes end to end: a CID object
+ * costs V8 about 300 bytes, its bytes 36, and a large build writes tens of thousands of chunks.
+ */
+class ChunkList {
+  #bytes = new Uint8Array(1024)
+  #length = 0
+  count = 0
+
+  push(cid: CID): void {
+    const bytes = cid.bytes
+    if (this.#length + bytes.length + 1 > this.#bytes.length) {
+      const grown = new Uint8Array(Math.max(this.#bytes.length * 2, this.#length + bytes.length + 1))
+      grown.set(this.#bytes.subarray(0, this.#length))
+      this.#bytes = grown
+    }
+    this.#bytes[this.#length] = bytes.length
+    this.#bytes.set(bytes, this.#length + 1)
+    this.#length += bytes.length + 1
+    this.count++
+  }
+
+  *[Symbol.iterator](): Generator<CID> {
+    for (let at = 0; at < this.#length; ) {
+      const length = this.#bytes[at] as number
+      yield CID.decode(this.#bytes.slice(at + 1, at + 1 + length))
+      at += length + 1
+    }
+  }
+}
+
+async function* readChunks(chunks: ChunkList, ctx: OrderingContext): AsyncGenerator<HashedEntry> {
+  for (const cid of chunks) {
+    const pairs = dagCbor.decode(await ctx.cas.load(cid)) as [string, CID][]
+    for (const [key, value] of pairs) yield { key, hash: ctx.hashKey(key), value: CID.asCID(value) as CID }
+  }
+}
+
+function compareHashes(a: HashedEntry, b: HashedEntry): number {
+  const x = a.hash
+  const y = b.hash
+  const n = Math.min(x.length, y.length)
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return (x[i] as number) - (y[i] as number)
+  return x.length - y.length
+}
