@@ -12,3 +12,6 @@ export function blake3(data: Uint8Array): Uint8Array<ArrayBuffer> {
 export function blake3Into(data: Uint8Array, out: Uint8Array): void {
   out.set(nobleBlake3(data))
 }
+
+/** Which implementation hashes here: always `'js'` (@noble/hashes) in browsers. */
+export const blake3Implementation: 'wasm' | 'js' = 'js'
