@@ -5,6 +5,10 @@ export default mergeConfig(
   shared,
   defineConfig({
     test: {
+      // One IPFS node for the whole run (tests that need their own start it themselves).
+      globalSetup: ['./test/global-setup.ts'],
+      testTimeout: 120_000,
+      hookTimeout: 120_000,
       coverage: {
         provider: 'v8',
         include: ['src/**/*.ts'],
