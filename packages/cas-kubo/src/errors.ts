@@ -9,6 +9,7 @@ export interface RequestContext {
   operation: string
   /** HTTP method and URL of the request. */
   method: string
+  /** The request's URL. */
   url: string
   /** The CID the request was about, when there is one. */
   cid?: CID | undefined
@@ -20,10 +21,15 @@ export interface RequestContext {
  * URL, the CID, the last HTTP status (if any) and the attempts made; `cause` is the last error.
  */
 export class KuboRequestError extends Error {
+  /** Always `ERR_KUBO_REQUEST`. */
   readonly code = 'ERR_KUBO_REQUEST' as const
+  /** The KuboCAS operation that failed (`save`, `load`, `pin`, …). */
   readonly operation: string
+  /** HTTP method of the request. */
   readonly method: string
+  /** URL of the request. */
   readonly url: string
+  /** The CID the request was about, when there is one. */
   readonly cid: CID | undefined
   /** Last HTTP status received, or `undefined` when the last attempt got no response. */
   readonly status: number | undefined
@@ -58,8 +64,11 @@ export class KuboRequestError extends Error {
 
 /** Bytes received for a CID do not hash to it: the gateway (or something on the way) altered them. */
 export class IntegrityError extends Error {
+  /** Always `ERR_INTEGRITY`. */
   readonly code = 'ERR_INTEGRITY' as const
+  /** The CID asked for (or, on save, the CID the node answered with). */
   readonly cid: CID
+  /** Where the bytes came from. */
   readonly url: string
   /** Multihash digest the bytes actually have (hex). */
   readonly actualDigest: string
@@ -81,7 +90,9 @@ export class IntegrityError extends Error {
  * implement, or a dag-pb (UnixFS) CID, whose content spans blocks.
  */
 export class UnverifiableError extends Error {
+  /** Always `ERR_UNVERIFIABLE`. */
   readonly code = 'ERR_UNVERIFIABLE' as const
+  /** The CID that cannot be checked. */
   readonly cid: CID
 
   constructor(cid: CID, reason: string) {
@@ -93,6 +104,7 @@ export class UnverifiableError extends Error {
 
 /** A call was made on, or was in flight when, {@link KuboCAS.close} was called. */
 export class ClosedError extends Error {
+  /** Always `ERR_CLOSED`. */
   readonly code = 'ERR_CLOSED' as const
 
   constructor(operation: string) {

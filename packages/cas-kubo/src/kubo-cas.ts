@@ -36,7 +36,9 @@ export type PinType = 'direct' | 'recursive' | 'indirect'
 
 /** One entry of {@link KuboCAS.pinLs}. */
 export interface Pin {
+  /** The pinned CID. */
   cid: CID
+  /** How it is pinned: by itself, with everything it links to, or through a recursive pin's parent. */
   type: PinType
 }
 

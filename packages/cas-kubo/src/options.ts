@@ -2,7 +2,17 @@ import { InvalidOptionError } from '@hamt/core'
 import type { KyInstance } from 'ky'
 
 /** Credentials sent with every request: HTTP basic auth, or a bearer token. */
-export type KuboAuth = { username: string; password: string } | { bearerToken: string }
+export type KuboAuth =
+  | {
+      /** HTTP basic auth user name. */
+      username: string
+      /** HTTP basic auth password. */
+      password: string
+    }
+  | {
+      /** Sent as `Authorization: Bearer <token>`. */
+      bearerToken: string
+    }
 
 /** Options of {@link KuboCAS}. Every one has a default that suits a local Kubo node. */
 export interface KuboCASOptions {
