@@ -11,10 +11,14 @@ const root = execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: here, 
 /** Where the repository's files are browsed (package.json `repository` is git+https://github.com/hamt-ts/hamt.git). */
 const REPO_TREE = /^https:\/\/github\.com\/hamt-ts\/hamt\/(?:tree|blob)\/main\/([^#?]*)/
 
-const readmes = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', 'packages/*/README.md'], {
-  cwd: root,
-  encoding: 'utf8',
-})
+const readmes = execFileSync(
+  'git',
+  ['ls-files', '--cached', '--others', '--exclude-standard', 'packages/*/README.md'],
+  {
+    cwd: root,
+    encoding: 'utf8',
+  },
+)
   .split('\n')
   .filter((file) => /^packages\/[^/]+\/README\.md$/.test(file)) // git's `*` also crosses folders
 
