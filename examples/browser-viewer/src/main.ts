@@ -103,7 +103,7 @@ let playing = false
 /** The automatic colour range of each variable, worked out once per dataset. */
 let autoRanges = new Map<string, Promise<[number, number]>>()
 /** An open that needs a key, waiting for it. */
-let pendingOpen: { cid: string; initial: Initial } | undefined
+let pendingOpen: { cid: string; initial: Initial; kind: 'store' | 'codec' } | undefined
 
 interface Initial {
   variable?: string | undefined
@@ -188,7 +188,7 @@ async function open(cid: string, initial: Initial = {}, key?: DatasetKey): Promi
     const error = w.reason(raw)
     if (error instanceof KeyNeededError) return askForKey(error, cid, initial)
     if ((error as { code?: unknown }).code === 'ERR_DECRYPTION' && key !== undefined) {
-      askForKey(new KeyNeededError(ui.keyHeaderLabel.hidden ? 'codec' : 'store'), cid, initial)
+      askForKey(new KeyNeededError(key.kind), cid, initial)
       return showError(describeError(error, gateways, cid))
     }
     showError(describeError(error, gateways, cid.trim()))
@@ -196,7 +196,7 @@ async function open(cid: string, initial: Initial = {}, key?: DatasetKey): Promi
 }
 
 function askForKey(error: KeyNeededError, cid: string, initial: Initial): void {
-  pendingOpen = { cid, initial }
+  pendingOpen = { cid, initial, kind: error.kind }
   ui.keyReason.textContent = `This dataset is encrypted: ${error.message}. Enter its key to open it; the key stays in this page.`
   ui.keyHeaderLabel.hidden = error.kind !== 'store'
   ui.keyForm.hidden = false
@@ -592,10 +592,9 @@ ui.keyForm.addEventListener('submit', (event) => {
   } catch (error) {
     return showError(error instanceof Error ? `${error.message}.` : String(error))
   }
-  // A key for the chunks' codec needs no header; the whole-store kind does.
-  const header = ui.keyHeaderLabel.hidden ? '' : ui.keyHeader.value
-  const { cid, initial } = pendingOpen
-  void open(cid, initial, { encryptionKey, header })
+  // A key for the chunks' codec needs no header (the codec's metadata holds it); the whole-store kind does.
+  const { cid, initial, kind } = pendingOpen
+  void open(cid, initial, { kind, encryptionKey, header: kind === 'store' ? ui.keyHeader.value : '' })
 })
 ui.cancel.addEventListener('click', () => {
   for (const w of [openWatch, renderWatch]) w?.cancel()

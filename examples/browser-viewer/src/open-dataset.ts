@@ -32,6 +32,8 @@ export interface VariableGrid {
 
 /** The key of an encrypted dataset, as the person typed it. */
 export interface DatasetKey {
+  /** What the key decrypts: every value (`store`) or the chunks through the codec (`codec`). */
+  kind: 'store' | 'codec'
   encryptionKey: Uint8Array
   /** py-hamt's header (whole-store encryption only; the codec carries its own). */
   header: string
@@ -134,7 +136,7 @@ export async function openDataset(cidText: string, options: OpenOptions): Promis
   try {
     onStep('root')
     const transform =
-      key === undefined ? undefined : encryptionTransform({ encryptionKey: key.encryptionKey, header: key.header })
+      key?.kind !== 'store' ? undefined : encryptionTransform({ encryptionKey: key.encryptionKey, header: key.header })
     const { layout, store: base } = await abortable(
       openZarrWithLayout(cas, root, transform === undefined ? {} : { transform }),
       signal,
@@ -147,7 +149,7 @@ export async function openDataset(cidText: string, options: OpenOptions): Promis
       group = await abortable(zarr.open.v3(zarr.root(store), { kind: 'group' }), signal)
     } catch (error) {
       if (isEncryptedMetadata(error)) {
-        if (key === undefined) throw new KeyNeededError('store', { cause: error })
+        if (key?.kind !== 'store') throw new KeyNeededError('store', { cause: error })
       }
       if (hasCode(error, 'ERR_DECRYPTION') || hasCode(error, 'ERR_DECRYPTION', true)) throw error
       if (error instanceof Error && error.name === 'AbortError') throw error
@@ -191,7 +193,7 @@ export async function openDataset(cidText: string, options: OpenOptions): Promis
     variables.sort((a, b) => a.name.localeCompare(b.name))
     let encryption: ViewerDataset['encryption'] = transform === undefined ? 'none' : 'store'
     if (codecs.has(CODEC_NAME)) {
-      if (key === undefined) throw new KeyNeededError('codec')
+      if (key?.kind !== 'codec') throw new KeyNeededError('codec')
       registerXChaCha20Poly1305Codec(key.encryptionKey)
       encryption = 'codec'
     }

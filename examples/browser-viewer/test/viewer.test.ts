@@ -89,10 +89,19 @@ async function screenCells(page: Page): Promise<Uint8ClampedArray> {
 const pixel = (pixels: Uint8ClampedArray, { i, j }: Cell) => pixels.subarray((i * nLon + j) * 4, (i * nLon + j) * 4 + 4)
 
 async function waitForMap(page: Page, variable: string, t: number): Promise<void> {
-  await page.waitForSelector(
-    `body[data-state="ready"] #map-figure[data-stale="none"] #map[data-variable="${variable}"][data-time="${t}"]`,
-    { timeout: 30_000 },
-  )
+  try {
+    await page.waitForSelector(
+      `body[data-state="ready"] #map-figure[data-stale="none"] #map[data-variable="${variable}"][data-time="${t}"]`,
+      { timeout: 30_000 },
+    )
+  } catch (error) {
+    // Say what the page showed instead.
+    const [status, message] = await page.evaluate(() => [
+      document.getElementById('status-text')?.textContent,
+      document.getElementById('error')?.textContent,
+    ])
+    throw new Error(`no map of ${variable} on day ${t}: the page says “${status}” “${message}”`, { cause: error })
+  }
 }
 
 /** The limits of the colour scale, as the page prints them on the legend. */
