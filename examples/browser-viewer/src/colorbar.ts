@@ -29,7 +29,6 @@ export function drawColourBar(canvas: HTMLCanvasElement, ticks: HTMLElement, sca
     dry.style.left = `${(50 / ((scale.bounds?.length ?? 2) - 1 + 1)).toFixed(2)}%`
     dry.textContent = 'dry'
     dry.className = 'dry'
-    dry.style.top = '-1.1em'
     ticks.append(dry)
   }
 }

@@ -415,13 +415,17 @@ async function draw(variable: MapVariable, t: number, label: string): Promise<vo
     const message = describeError(w.reason(raw), gateways, opened.root.toString())
     setPlaying(false)
     ui.progress.dataset.idle = ''
+    // The reason goes on the map itself: an error box above it would push the page down.
     if (shown !== undefined) {
-      markStale('failed', `Could not load ${variable.name} on ${label}. The map shown is ${shown.variable.name} on ${shownDate()}, not ${label}.`)
+      markStale(
+        'failed',
+        `Could not load ${variable.name} on ${label}. The map shown is ${shown.variable.name} on ${shownDate()}, not ${label}. ${message}`,
+      )
       ui.caption.textContent = `${scaleTitle(shown.variable)} on ${shownDate()} (not ${label}: loading failed)`
     } else {
-      markStale('failed', `Could not load ${variable.name} on ${label}.`)
+      markStale('failed', `Could not load ${variable.name} on ${label}. ${message}`)
     }
-    showError(message)
+    setStatus('error', `Could not load the map of ${label}.`)
   }
 }
 

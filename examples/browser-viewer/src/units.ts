@@ -43,8 +43,8 @@ export function temperatureUnits(units: unknown): 'C' | 'K' | 'F' | undefined {
 export function formatValue(value: number): string {
   if (!Number.isFinite(value)) return 'no data'
   const magnitude = Math.abs(value)
-  const digits = magnitude >= 100 ? 0 : magnitude >= 1 || magnitude === 0 ? 1 : 3
-  return value.toLocaleString('en-US', { maximumFractionDigits: digits })
+  if (magnitude !== 0 && magnitude < 0.1) return value.toLocaleString('en-US', { maximumSignificantDigits: 2 })
+  return value.toLocaleString('en-US', { maximumFractionDigits: magnitude >= 100 ? 0 : 1 })
 }
 
 /** `52.5` → `52.5°N`, `-13.4` → `13.4°S`, `0` → `0°`. */

@@ -426,11 +426,15 @@ describe('loading, failing and giving up', () => {
       proxy.setMode('fail')
       await page.locator('#time').fill('9')
       await page.waitForSelector('#map-figure[data-stale="failed"]', { timeout: 30_000 })
-      expect(await page.textContent('#stale-note')).toBe(
+      const note = (await page.textContent('#stale-note')) ?? ''
+      expect(note).toContain(
         'Could not load temperature on 2000-01-10. The map shown is temperature on 2000-01-06, not 2000-01-10.',
       )
+      expect(note).toContain(`The gateway at ${proxy.url} answered HTTP 502`)
       expect(await page.textContent('#map-caption')).toContain('on 2000-01-06 (not 2000-01-10: loading failed)')
-      expect(await page.textContent('#error')).toContain('answered HTTP 502')
+      expect(await page.textContent('#status-text')).toBe('Could not load the map of 2000-01-10.')
+      // Still no jump: the reason is on the map, not in a box above it.
+      expect(await page.locator('#map-frame').boundingBox()).toEqual(frame)
       await shot(page, '09-stale-failed')
       await page.close()
     } finally {
