@@ -9,8 +9,8 @@
 import { KuboCAS } from '@hamt/cas-kubo'
 import { HAMT } from '@hamt/core'
 import { ZarrHAMTStore } from '@hamt/zarr'
-import * as zarr from 'zarrita'
 import { writeClimateDataset } from 'zarr-climate/dataset'
+import * as zarr from 'zarrita'
 import { startIpfsNode } from '../../../tools/ipfs-node/launch.js'
 import { launchChromium, serveViewer } from '../test/harness.js'
 
@@ -24,13 +24,20 @@ try {
   let started = performance.now()
   await writeClimateDataset(store, DATASET)
   const root = await store.commit()
-  console.log(`dataset: ${DATASET.days} days, 36 × 72 cells, written in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+  console.log(
+    `dataset: ${DATASET.days} days, 36 × 72 cells, written in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  )
 
   // Baselines: Node reads the same map and series through a fresh store on the same gateway.
   const reader = new KuboCAS({ gatewayBaseUrl: node.gatewayUrl, trustless: true })
   started = performance.now()
-  const nodeStore = new ZarrHAMTStore(await HAMT.build<Uint8Array>({ cas: reader, rootNodeId: root, readOnly: true, valuesAreBytes: true }))
-  const temp = await zarr.open.v3(zarr.root(await zarr.withMaybeConsolidatedMetadata(nodeStore)).resolve('temperature'), { kind: 'array' })
+  const nodeStore = new ZarrHAMTStore(
+    await HAMT.build<Uint8Array>({ cas: reader, rootNodeId: root, readOnly: true, valuesAreBytes: true }),
+  )
+  const temp = await zarr.open.v3(
+    zarr.root(await zarr.withMaybeConsolidatedMetadata(nodeStore)).resolve('temperature'),
+    { kind: 'array' },
+  )
   await zarr.get(temp, [0, null, null])
   const nodeMapMs = performance.now() - started
   started = performance.now()

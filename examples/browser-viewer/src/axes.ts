@@ -13,7 +13,9 @@ export interface Extent {
 /** The extent of a grid whose cell centres are `latitude` and `longitude` (either order). */
 export function gridExtent(latitude: number[], longitude: number[]): Extent {
   const half = (values: number[]) =>
-    values.length > 1 ? Math.abs((values[values.length - 1] as number) - (values[0] as number)) / (values.length - 1) / 2 : 0.5
+    values.length > 1
+      ? Math.abs((values[values.length - 1] as number) - (values[0] as number)) / (values.length - 1) / 2
+      : 0.5
   const dLat = half(latitude)
   const dLon = half(longitude)
   return {
@@ -50,7 +52,12 @@ function multiples(from: number, to: number, step: number): number[] {
  * 0° meridian dashed and darker), ticks and labels outside the map, and the chosen point, into
  * `svg` laid over the map. `narrow` labels every 60° of longitude, for a phone.
  */
-export function drawGraticule(svg: SVGSVGElement, extent: Extent, narrow: boolean, point?: { lat: number; lon: number }): void {
+export function drawGraticule(
+  svg: SVGSVGElement,
+  extent: Extent,
+  narrow: boolean,
+  point?: { lat: number; lon: number },
+): void {
   const nodes: SVGElement[] = []
   const pct = (f: number) => `${(f * 100).toFixed(3)}%`
   for (const lat of multiples(extent.south, extent.north, 30).reverse()) {
@@ -59,7 +66,11 @@ export function drawGraticule(svg: SVGSVGElement, extent: Extent, narrow: boolea
     nodes.push(el('line', { x1: '0%', x2: '100%', y1: pct(y), y2: pct(y), class: lat === 0 ? 'main' : '' }))
     nodes.push(el('line', { x1: -4, x2: 0, y1: pct(y), y2: pct(y), class: 'tick' }))
     nodes.push(
-      el('text', { x: -6, y: pct(y), 'text-anchor': 'end', 'dominant-baseline': 'middle', class: 'lat-label' }, formatLatitude(lat)),
+      el(
+        'text',
+        { x: -6, y: pct(y), 'text-anchor': 'end', 'dominant-baseline': 'middle', class: 'lat-label' },
+        formatLatitude(lat),
+      ),
     )
   }
   const lonStep = narrow ? 90 : 60
@@ -68,7 +79,9 @@ export function drawGraticule(svg: SVGSVGElement, extent: Extent, narrow: boolea
     if (x < 0 || x > 1) continue
     nodes.push(el('line', { x1: pct(x), x2: pct(x), y1: '0%', y2: '100%', class: lon === 0 ? 'main' : '' }))
     if (lon % lonStep !== 0) continue
-    nodes.push(el('line', { x1: pct(x), x2: pct(x), y1: '100%', y2: '100%', class: 'tick', transform: 'translate(0 0)' }))
+    nodes.push(
+      el('line', { x1: pct(x), x2: pct(x), y1: '100%', y2: '100%', class: 'tick', transform: 'translate(0 0)' }),
+    )
     nodes.push(
       el('text', { x: pct(x), y: '100%', dy: 15, 'text-anchor': 'middle', class: 'lon-label' }, formatLongitude(lon)),
     )

@@ -88,5 +88,7 @@ export class ChunkCache {
 /** An abort of the read that started the request (the slider moved on, or Cancel). */
 function isAbort(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code
-  return (error instanceof Error && error.name === 'AbortError') || code === 'ERR_SUPERSEDED' || code === 'ERR_CANCELLED'
+  return (
+    (error instanceof Error && error.name === 'AbortError') || code === 'ERR_SUPERSEDED' || code === 'ERR_CANCELLED'
+  )
 }

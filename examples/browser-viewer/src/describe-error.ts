@@ -7,7 +7,8 @@ export function describeError(error: unknown, gateways: string[], cid: string): 
   const coded = chain.find((e) => typeof (e as { code?: unknown }).code === 'string') as
     | (Error & { code: string; status?: number; seconds?: number })
     | undefined
-  const where = gateways.length === 1 ? `The gateway at ${gateways[0]}` : `None of the gateways (${gateways.join(', ')})`
+  const where =
+    gateways.length === 1 ? `The gateway at ${gateways[0]}` : `None of the gateways (${gateways.join(', ')})`
   switch (coded?.code) {
     case 'ERR_NOT_A_CID':
     case 'ERR_NOTHING_TO_DRAW':

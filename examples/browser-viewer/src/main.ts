@@ -278,7 +278,10 @@ function showTimeLabel(): void {
 }
 
 /** The colour range of a variable: the user's limits, else its attributes, else its values on three days. */
-async function rangeFor(variable: MapVariable, signal: AbortSignal): Promise<{ range: [number, number]; from: string }> {
+async function rangeFor(
+  variable: MapVariable,
+  signal: AbortSignal,
+): Promise<{ range: [number, number]; from: string }> {
   const vmin = ui.vmin.value.trim() === '' ? Number.NaN : Number(ui.vmin.value)
   const vmax = ui.vmax.value.trim() === '' ? Number.NaN : Number(ui.vmax.value)
   const opened = dataset

@@ -96,9 +96,7 @@ export function makeScale(variable: VariableInfo, range: [number, number]): Colo
     // The centre must lie inside the scale for blue and red to mean below and above it.
     lo = Math.min(lo, centre - step)
     hi = Math.max(hi, centre + step)
-    return continuousScale('diverging', 'RdBu (blue below 0, red above)', lo, hi, centre, (t) =>
-      interpolateRdBu(1 - t),
-    )
+    return continuousScale('diverging', 'RdBu (blue below 0, red above)', lo, hi, centre, (t) => interpolateRdBu(1 - t))
   }
   return continuousScale('sequential', 'viridis', lo, hi, undefined, interpolateViridis)
 }

@@ -33,14 +33,28 @@ export function drawSeries(svg: SVGSVGElement, values: ArrayLike<number>, dates:
   const y = (v: number) => margin.top + ((hi - v) / (hi - lo)) * (height - margin.top - margin.bottom)
   const nodes: SVGElement[] = []
   for (const v of yTicks) {
-    nodes.push(el('line', { x1: margin.left, x2: width - margin.right, y1: y(v), y2: y(v), class: v === 0 ? 'zero' : '' }))
     nodes.push(
-      el('text', { x: margin.left - 4, y: y(v), 'text-anchor': 'end', 'dominant-baseline': 'middle' }, String(v).replace('-', '−')),
+      el('line', { x1: margin.left, x2: width - margin.right, y1: y(v), y2: y(v), class: v === 0 ? 'zero' : '' }),
+    )
+    nodes.push(
+      el(
+        'text',
+        { x: margin.left - 4, y: y(v), 'text-anchor': 'end', 'dominant-baseline': 'middle' },
+        String(v).replace('-', '−'),
+      ),
     )
   }
-  nodes.push(el('line', { x1: margin.left, x2: margin.left, y1: margin.top, y2: height - margin.bottom, class: 'axis' }))
   nodes.push(
-    el('line', { x1: margin.left, x2: width - margin.right, y1: height - margin.bottom, y2: height - margin.bottom, class: 'axis' }),
+    el('line', { x1: margin.left, x2: margin.left, y1: margin.top, y2: height - margin.bottom, class: 'axis' }),
+  )
+  nodes.push(
+    el('line', {
+      x1: margin.left,
+      x2: width - margin.right,
+      y1: height - margin.bottom,
+      y2: height - margin.bottom,
+      class: 'axis',
+    }),
   )
   const labelled = n > 2 ? [0, Math.floor((n - 1) / 2), n - 1] : [...Array(n).keys()]
   for (const i of labelled) {

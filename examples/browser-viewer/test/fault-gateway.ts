@@ -3,8 +3,7 @@
  * hold or fail requests on command, and a gateway that accepts connections and never answers.
  */
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
-import type { Socket } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 
 const CORS = { 'access-control-allow-origin': '*' }
 

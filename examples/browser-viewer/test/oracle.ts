@@ -40,7 +40,11 @@ export function divergingColour(value: number, min: number, centre: number, max:
 
 /** Largest per-channel difference between two colours. */
 export function colourDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  return Math.max(Math.abs((a[0] as number) - (b[0] as number)), Math.abs((a[1] as number) - (b[1] as number)), Math.abs((a[2] as number) - (b[2] as number)))
+  return Math.max(
+    Math.abs((a[0] as number) - (b[0] as number)),
+    Math.abs((a[1] as number) - (b[1] as number)),
+    Math.abs((a[2] as number) - (b[2] as number)),
+  )
 }
 
 /** Relative luminance, 0 (black) to 1 (white). */

@@ -33,7 +33,12 @@ let browser: { context: BrowserContext; close(): Promise<void> }
 const roots: Record<'hamt' | 'sharded' | 'codec' | 'store', CID> = {} as never
 
 beforeAll(async () => {
-  ;[node, viewer, browser] = await Promise.all([startIpfsNode(), serveViewer(), launchChromium(), mkdir(SHOTS, { recursive: true })])
+  ;[node, viewer, browser] = await Promise.all([
+    startIpfsNode(),
+    serveViewer(),
+    launchChromium(),
+    mkdir(SHOTS, { recursive: true }),
+  ])
   // The datasets go to the test node over RPC; the page will only ever see its gateway.
   const cas = new KuboCAS({ rpcBaseUrl: node.rpcUrl, gatewayBaseUrl: node.gatewayUrl })
   const hamt = new ZarrHAMTStore(await HAMT.build<Uint8Array>({ cas, valuesAreBytes: true }))
@@ -125,7 +130,8 @@ async function newPage(width = 1000): Promise<{ page: Page; pageErrors: string[]
     new MutationObserver(() => {
       const text = document.getElementById('status-text')?.textContent ?? ''
       const progress = document.getElementById('progress') as HTMLProgressElement | null
-      const entry = progress && !progress.hasAttribute('data-idle') ? `${text} [${progress.value}/${progress.max}]` : text
+      const entry =
+        progress && !progress.hasAttribute('data-idle') ? `${text} [${progress.value}/${progress.max}]` : text
       if (log[log.length - 1] !== entry) log.push(entry)
     }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true })
   })
@@ -182,7 +188,13 @@ describe('a dataset on the gateway', () => {
     const latLabels = await page.$$eval('#graticule .lat-label', (els) => els.map((e) => e.textContent))
     expect(latLabels).toEqual(['90°N', '60°N', '30°N', '0°', '30°S', '60°S', '90°S'])
     expect(await page.$$eval('#graticule .lon-label', (els) => els.map((e) => e.textContent))).toEqual([
-      '180°', '120°W', '60°W', '0°', '60°E', '120°E', '180°',
+      '180°',
+      '120°W',
+      '60°W',
+      '0°',
+      '60°E',
+      '120°E',
+      '180°',
     ])
     expect(await page.locator('#graticule line.main').count()).toBe(2)
     // Loading said what it was doing and counted the map's 2 × 2 chunks, and never more.
@@ -217,7 +229,11 @@ describe('a dataset on the gateway', () => {
     for (let i = 0; i < nLat; i++) {
       for (let j = 0; j < nLon; j++) {
         const expected = divergingColour(value('temperature', 0, { i, j }), limits.min, limits.centre, limits.max)
-        worst = Math.max(worst, colourDistance(pixel(day0, { i, j }), expected), colourDistance(pixel(screen0, { i, j }), expected))
+        worst = Math.max(
+          worst,
+          colourDistance(pixel(day0, { i, j }), expected),
+          colourDistance(pixel(screen0, { i, j }), expected),
+        )
       }
     }
     expect(worst).toBeLessThanOrEqual(6)
@@ -317,7 +333,11 @@ describe('a dataset on the gateway', () => {
     const table = await page.$$eval('#series-table tbody tr', (rows) =>
       rows.map((r) => [r.children[0]?.textContent, Number((r.children[1] as HTMLElement).dataset.value)]),
     )
-    expect(table.map(([date]) => date)).toEqual(grid.latitude.length ? Array.from({ length: DATASET.days }, (_, t) => `2000-01-${String(t + 1).padStart(2, '0')}`) : [])
+    expect(table.map(([date]) => date)).toEqual(
+      grid.latitude.length
+        ? Array.from({ length: DATASET.days }, (_, t) => `2000-01-${String(t + 1).padStart(2, '0')}`)
+        : [],
+    )
     for (let t = 0; t < DATASET.days; t++) expect(table[t]?.[1]).toBe(value('temperature', t, cell))
     // The line has a point per day, and its highest point is the warmest day.
     const points = (await page.getAttribute('#series-chart polyline', 'points'))?.split(' ') ?? []
@@ -336,7 +356,9 @@ describe('a dataset on the gateway', () => {
     await waitForMap(page, 'temperature', 2)
     await page.click('#play')
     expect(await page.textContent('#play')).toContain('Pause')
-    await page.waitForFunction(() => Number(document.getElementById('map')?.dataset.time) >= 4, undefined, { timeout: 30_000 })
+    await page.waitForFunction(() => Number(document.getElementById('map')?.dataset.time) >= 4, undefined, {
+      timeout: 30_000,
+    })
     await page.click('#play')
     expect(await page.textContent('#play')).toContain('Play')
     const paused = await page.inputValue('#time')
@@ -400,7 +422,14 @@ describe('loading, failing and giving up', () => {
       const { page } = await newPage()
       // Fixed limits: no days are read ahead for the scale, so each time chunk is fetched when needed.
       await page.goto(
-        link({ gateway: proxy.url, cid: roots.hamt.toString(), variable: 'temperature', t: '0', vmin: '-40', vmax: '40' }),
+        link({
+          gateway: proxy.url,
+          cid: roots.hamt.toString(),
+          variable: 'temperature',
+          t: '0',
+          vmin: '-40',
+          vmax: '40',
+        }),
       )
       await waitForMap(page, 'temperature', 0)
       const before = await canvasPixels(page)
@@ -490,7 +519,8 @@ describe('loading, failing and giving up', () => {
     const cell = await cellCentre(page, { i: 4, j: 19 })
     await page.mouse.click(cell.x, cell.y)
     await page.waitForSelector('#series[data-state="ready"]', { timeout: 30_000 })
-    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+    const overflow = () =>
+      page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
     expect(await overflow()).toBe(0)
     await shot(page, '12-phone')
     const absent = await new InMemoryCAS().save(new TextEncoder().encode('never stored, phone'), 'dag-cbor')
