@@ -315,10 +315,17 @@ async function rangeFor(
   return { range: await abortable(auto, signal), from }
 }
 
-/** Marks the map on screen as not the one asked for: dimmed while loading, flagged on failure. */
-function markStale(state: 'loading' | 'failed', message: string): void {
+/**
+ * Marks the map on screen as not the one asked for: dimmed while loading, flagged on failure. The
+ * note says what is shown instead, in a line of its own, then the reason in smaller print.
+ */
+function markStale(state: 'loading' | 'failed', message: string, detail = ''): void {
   ui.figure.dataset.stale = state
-  ui.staleNote.textContent = message
+  const headline = document.createElement('strong')
+  headline.textContent = message
+  const reason = document.createElement('small')
+  reason.textContent = detail === '' ? '' : ` ${detail}`
+  ui.staleNote.replaceChildren(headline, reason)
   ui.staleNote.hidden = false
 }
 
@@ -422,11 +429,12 @@ async function draw(variable: MapVariable, t: number, label: string): Promise<vo
     if (shown !== undefined) {
       markStale(
         'failed',
-        `Could not load ${variable.name} on ${label}. The map shown is ${shown.variable.name} on ${shownDate()}, not ${label}. ${message}`,
+        `Could not load ${variable.name} on ${label}. The map shown is ${shown.variable.name} on ${shownDate()}, not ${label}.`,
+        message,
       )
       ui.caption.textContent = `${scaleTitle(shown.variable)} on ${shownDate()} (not ${label}: loading failed)`
     } else {
-      markStale('failed', `Could not load ${variable.name} on ${label}. ${message}`)
+      markStale('failed', `Could not load ${variable.name} on ${label}.`, message)
     }
     setStatus('error', `Could not load the map of ${label}.`)
   }
