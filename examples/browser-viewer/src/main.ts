@@ -15,7 +15,7 @@ import {
 import { type ColourScale, makeScale, rangeFromAttributes, renderPixels, scaleTitle } from './scale.js'
 import { drawSeries } from './series-chart.js'
 import { formatLatitude, formatLongitude, formatValue, readableUnits } from './units.js'
-import { Watchdog } from './watchdog.js'
+import { CancelledError, SupersededError, Watchdog } from './watchdog.js'
 
 function element<T extends Element>(id: string): T {
   const found = document.getElementById(id)
@@ -102,6 +102,11 @@ let point: { row: number; col: number } | undefined
 let playing = false
 /** The automatic colour range of each variable, worked out once per dataset. */
 let autoRanges = new Map<string, Promise<[number, number]>>()
+/**
+ * Aborts the dataset's shared reads (the days sampled for a scale) when another dataset is opened or
+ * Cancel is pressed; not when the slider moves on, since the next map needs the same scale.
+ */
+let datasetReads = new AbortController()
 /** An open that needs a key, waiting for it. */
 let pendingOpen: { cid: string; initial: Initial; kind: 'store' | 'codec' } | undefined
 
@@ -156,6 +161,8 @@ async function open(cid: string, initial: Initial = {}, key?: DatasetKey): Promi
   shown = undefined
   point = undefined
   autoRanges = new Map()
+  datasetReads.abort(new SupersededError())
+  datasetReads = new AbortController()
   gateways = parseGateways(ui.gateway.value)
   ui.error.hidden = true
   ui.keyForm.hidden = true
@@ -187,7 +194,7 @@ async function open(cid: string, initial: Initial = {}, key?: DatasetKey): Promi
     if (openWatch !== w) return
     const error = w.reason(raw)
     if (error instanceof KeyNeededError) return askForKey(error, cid, initial)
-    if ((error as { code?: unknown }).code === 'ERR_DECRYPTION' && key !== undefined) {
+    if (hasCode(error, 'ERR_DECRYPTION') && key !== undefined) {
       askForKey(new KeyNeededError(key.kind), cid, initial)
       return showError(describeError(error, gateways, cid))
     }
@@ -297,7 +304,8 @@ async function rangeFor(
   if (auto === undefined) {
     const last = variable.shape[0] - 1
     const days = [...new Set([0, Math.floor(last / 2), last])]
-    auto = Promise.all(days.map((t) => opened.readMap(variable.name, t, { signal }))).then((maps) => {
+    const shared = datasetReads.signal
+    auto = Promise.all(days.map((t) => opened.readMap(variable.name, t, { signal: shared }))).then((maps) => {
       let lo = Number.POSITIVE_INFINITY
       let hi = Number.NEGATIVE_INFINITY
       for (const map of maps) {
@@ -437,7 +445,20 @@ async function draw(variable: MapVariable, t: number, label: string): Promise<vo
       markStale('failed', `Could not load ${variable.name} on ${label}.`, message)
     }
     setStatus('error', `Could not load the map of ${label}.`)
+    // Chunks that do not decrypt: the codec's key was wrong; ask again.
+    if (opened.encryption === 'codec' && hasCode(raw, 'ERR_DECRYPTION')) {
+      askForKey(new KeyNeededError('codec'), opened.root.toString(), { variable: variable.name, t })
+      showError(message)
+    }
   }
+}
+
+/** Whether `error` or one of its causes has this `code`. */
+function hasCode(error: unknown, code: string): boolean {
+  for (let e: unknown = error, i = 0; e instanceof Error && i < 10; e = e.cause, i++) {
+    if ((e as { code?: unknown }).code === code) return true
+  }
+  return false
 }
 
 function extremes(values: ArrayLike<number>): [number, number] {
@@ -511,11 +532,11 @@ async function plotSeries(row: number, col: number): Promise<void> {
   ui.series.dataset.state = 'loading'
   ui.seriesTitle.textContent = `${scaleTitle(variable)} at ${where}`
   const total = variable.chunksPerSeries
+  let chunks = 0
   const w = new Watchdog(giveUpMs(), (ms) => {
     ui.seriesStatus.textContent = `Reading ${total} chunks… ${chunks} done, ${(ms / 1000).toFixed(1)} s`
   })
   seriesWatch = w
-  let chunks = 0
   ui.seriesStatus.textContent = `Reading ${total} chunks…`
   try {
     const values = await abortable(
@@ -612,7 +633,9 @@ ui.keyForm.addEventListener('submit', (event) => {
   void open(cid, initial, { kind, encryptionKey, header: kind === 'store' ? ui.keyHeader.value : '' })
 })
 ui.cancel.addEventListener('click', () => {
-  for (const w of [openWatch, renderWatch]) w?.cancel()
+  for (const w of [openWatch, renderWatch, seriesWatch]) w?.cancel()
+  datasetReads.abort(new CancelledError())
+  datasetReads = new AbortController()
 })
 ui.variable.addEventListener('change', () => {
   setTimeAxis(Number(ui.time.value))

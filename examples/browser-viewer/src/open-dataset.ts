@@ -116,6 +116,8 @@ export interface OpenOptions {
 }
 
 const CODEC_NAME = 'xchacha20poly1305'
+/** zarrita's codecs that are downloaded when first used (WebAssembly): worth a word in the status line. */
+const DOWNLOADED_CODECS = new Set(['zstd', 'blosc', 'lz4', 'numcodecs.zstd', 'numcodecs.blosc', 'numcodecs.lz4'])
 
 /**
  * Opens the Zarr dataset whose root is `cidText` (a HAMT or a sharded store: `openZarr` tells them
@@ -201,7 +203,7 @@ export async function openDataset(cidText: string, options: OpenOptions): Promis
     // Decoders (zstd is about 750 KB of WebAssembly) load before the first chunk needs them, so the
     // status line says what the wait is for.
     const loadable = [...codecs].filter((name) => name !== CODEC_NAME && zarr.registry.has(name))
-    onStep('decoders', loadable.join(', '))
+    onStep('decoders', loadable.filter((name) => DOWNLOADED_CODECS.has(name)).join(', '))
     await abortable(Promise.all(loadable.map((name) => zarr.registry.get(name)?.())), signal)
 
     onStep('coordinates')
