@@ -28,8 +28,9 @@ export function describeError(error: unknown, gateways: string[], cid: string): 
         `${where} has no block ${cid === '' ? '' : `for ${cid} `}(“not found”). ` +
         'Check the root CID, and that the dataset is on the IPFS node behind this gateway.'
       )
-    case 'ERR_INVALID_NODE':
     case 'ERR_ZARR_LAYOUT':
+      return `${coded.message}. Check the root CID: it should be the one the dataset's publisher gives.`
+    case 'ERR_INVALID_NODE':
       return `${cid} is not the root of a HAMT or of a sharded Zarr store: ${coded.message}`
     case 'ERR_DECRYPTION':
       return 'The key (or the header) does not decrypt this dataset. Check them and press Unlock again.'

@@ -586,7 +586,9 @@ describe('what cannot be opened gives a readable message', () => {
     const raw = await kubo.save(new TextEncoder().encode('just some bytes'), 'raw')
     await kubo.close()
     const message = await errorFor(node.gatewayUrl, raw.toString())
-    expect(message).toContain(`${raw} is not the root of a HAMT or of a sharded Zarr store`)
+    expect(message).toBe(
+      `${raw} is not the root of a Zarr dataset in a HAMT or a sharded store: the root block is not DAG-CBOR. Check the root CID: it should be the one the dataset's publisher gives.`,
+    )
   })
 
   test('a gateway address that is not an http(s) URL', async () => {
