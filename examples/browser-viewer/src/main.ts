@@ -96,6 +96,10 @@ let openWatch: Watchdog | undefined
 let renderWatch: Watchdog | undefined
 let seriesWatch: Watchdog | undefined
 let renderTimer: ReturnType<typeof setTimeout> | undefined
+/** When the slider last moved; moves closer together than SLIDE_GAP_MS are a drag. */
+let lastSlideAt = Number.NEGATIVE_INFINITY
+const SLIDE_GAP_MS = 250
+const SLIDE_REST_MS = 200
 let shown: Shown | undefined
 let extent: Extent | undefined
 let point: { row: number; col: number } | undefined
@@ -357,10 +361,14 @@ function render(now = false): Promise<void> {
   } else {
     markStale('loading', `Loading ${label}…`)
   }
-  // While the slider moves, wait for it to rest a moment before asking for anything.
-  if (!now) {
+  // A single step draws at once; steps in quick succession (a drag, a held arrow key) wait for the
+  // slider to rest for SLIDE_REST_MS before asking for anything.
+  const at = performance.now()
+  const sliding = !now && at - lastSlideAt < SLIDE_GAP_MS
+  if (!now) lastSlideAt = at
+  if (sliding) {
     return new Promise((resolve) => {
-      renderTimer = setTimeout(() => void draw(variable, t, label).then(resolve), 60)
+      renderTimer = setTimeout(() => void draw(variable, t, label).then(resolve), SLIDE_REST_MS)
     })
   }
   return draw(variable, t, label)

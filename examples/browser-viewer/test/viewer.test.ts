@@ -118,7 +118,7 @@ async function legendLimits(page: Page): Promise<{ kind: string; min: number; ma
 }
 
 /** A page, with the uncaught errors and the console errors (failed requests among them) it reports. */
-async function newPage(width = 1000): Promise<{ page: Page; pageErrors: string[]; consoleErrors: string[] }> {
+async function newPage(width = 1280): Promise<{ page: Page; pageErrors: string[]; consoleErrors: string[] }> {
   const page = await browser.context.newPage()
   await page.setViewportSize({ width, height: 900 })
   const pageErrors: string[] = []
@@ -489,6 +489,55 @@ describe('loading, failing and giving up', () => {
       // Still no jump: the reason is on the map, not in a box above it.
       expect(await page.locator('#map-frame').boundingBox()).toEqual(frame)
       await shot(page, '09-stale-failed')
+      await page.close()
+    } finally {
+      await proxy.close()
+    }
+  })
+
+  test('slider steps in quick succession cancel the draws before them: only the last day is drawn', async () => {
+    const proxy = await FaultInjectingGatewayProxy.start(node.gatewayUrl)
+    try {
+      const { page } = await newPage()
+      await page.goto(
+        link({
+          gateway: proxy.url,
+          cid: roots.hamt.toString(),
+          variable: 'temperature',
+          t: '0',
+          vmin: '-40',
+          vmax: '40',
+        }),
+      )
+      await waitForMap(page, 'temperature', 0)
+      // Every map drawn from now on, in order.
+      await page.evaluate(() => {
+        const drawn: string[] = []
+        ;(window as unknown as { drawn: string[] }).drawn = drawn
+        const map = document.getElementById('map') as HTMLElement
+        new MutationObserver(() => drawn.push(map.dataset.time ?? '')).observe(map, {
+          attributes: true,
+          attributeFilter: ['data-time'],
+        })
+      })
+      const before = proxy.seen.length
+      // The gateway holds everything while 9 steps are taken, 30 ms apart.
+      proxy.setMode('hold')
+      await page.focus('#time')
+      for (let i = 0; i < 9; i++) {
+        await page.keyboard.press('ArrowRight')
+        await page.waitForTimeout(30)
+      }
+      await page.waitForTimeout(400)
+      proxy.setMode('pass')
+      await waitForMap(page, 'temperature', 9)
+      // Day 1 is in the chunk already read for day 0, so the first step may be drawn at once; no
+      // other day before the last is.
+      const drawn = await page.evaluate(() => (window as unknown as { drawn: string[] }).drawn)
+      expect(drawn.filter((t) => t !== '1')).toEqual(['9'])
+      // The first step asked at once (its requests were then aborted); the rest waited for the slider to rest.
+      // 2 days × 4 chunks at most, where drawing every step would have asked for 3 time chunks × 4.
+      expect(proxy.seen.length - before).toBeLessThanOrEqual(8)
       await page.close()
     } finally {
       await proxy.close()
