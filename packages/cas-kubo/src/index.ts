@@ -1,9 +1,12 @@
 export {
   ClosedError,
   IntegrityError,
+  InvalidResponseError,
   type KuboErrorCode,
   KuboRequestError,
   type RequestContext,
+  ResponseTooLargeError,
+  RetryLaterError,
   UnverifiableError,
 } from './errors.js'
 export { parseRetryAfter } from './http.js'
