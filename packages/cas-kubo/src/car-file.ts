@@ -91,6 +91,7 @@ export async function readVerifiedFile(
   /** Asks for the children of `node` (at `offset` in the file) that overlap the range. */
   const expand = async (node: FileNode, offset: number): Promise<void> => {
     if (span === undefined) throw refuse('internal: span unknown')
+    if (span.start === span.end) return
     let at = offset + node.data.length
     for (const child of node.children) {
       if (at < span.end && at + child.size > span.start) await want(child.cid, at, child.size)
@@ -156,6 +157,7 @@ export async function readVerifiedFile(
       throw refuse(`node ${cid} holds ${file.fileSize} bytes, its parent says ${size}`)
     }
     const { start, end } = span as { start: number; end: number }
+    if (start === end) return
     copyOverlap(out, { start, end }, file.data, offset)
     let at = offset + file.data.length
     for (const child of file.children) {
