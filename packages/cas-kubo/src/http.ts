@@ -40,7 +40,7 @@ export interface RunSpec extends Omit<AttemptSpec, 'url'> {
 }
 
 /** Reads a response within the attempt's time limit; `signal` aborts when the attempt does. */
-export type ResponseReader<T> = (response: Response, signal: AbortSignal) => Promise<T>
+export type ResponseReader<T> = (response: Response, signal: AbortSignal, url: string) => Promise<T>
 
 /** A response status the caller does not accept. `final` ones are not retried. */
 export class StatusError extends Error {
@@ -125,7 +125,6 @@ export class RequestRunner {
     let requests = 0
     let sleeps = 0
     let last: { url: string; error: unknown } | undefined
-    let retryLater: RetryLaterError | undefined
     while (requests < maxRequests) {
       this.#checkLive(spec)
       const { target, fresh } = pool.pick(tried)
@@ -161,8 +160,9 @@ export class RequestRunner {
           const retryAfterMs = parseRetryAfter(error.headers.get('retry-after'))
           if (retryAfterMs !== undefined && retryAfterMs > this.#policy.maxRetryAfterMs) {
             pool.setAside(failed, retryAfterMs)
-            retryLater = new RetryLaterError(context, retryAfterMs, this.#policy.maxRetryAfterMs)
-            if (pool.pickFresh(tried) === undefined) throw retryLater
+            if (pool.pickFresh(tried) === undefined) {
+              throw new RetryLaterError(context, retryAfterMs, this.#policy.maxRetryAfterMs)
+            }
             continue
           }
           pool.setAside(failed, retryAfterMs)
@@ -180,7 +180,6 @@ export class RequestRunner {
         }
       }
     }
-    if (retryLater !== undefined && last?.error instanceof StatusError) throw retryLater
     throw exhausted(spec, last, requests)
   }
 
@@ -287,7 +286,7 @@ export class RequestRunner {
         throwHttpErrors: false,
       })
       // The timer still runs: the time limit covers reading the body, not just the headers.
-      return await read(response, controller.signal)
+      return await read(response, controller.signal, spec.url)
     } catch (error) {
       // fetch reports every abort alike; say which one it was.
       if (controller.signal.aborted) throw controller.signal.reason

@@ -252,8 +252,7 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
     return this.#runner.run(
       { operation: 'load', method: 'GET', cid, headers, url: (base) => `${base}/ipfs/${cid}`, signal: options?.signal },
       this.#gateways,
-      async (response, signal) => {
-        const url = response.url || `${this.gatewayBaseUrl}/ipfs/${cid}`
+      async (response, signal, url) => {
         const status = await checkStatus(response, loadStatuses, signal)
         const where = `${url} (HTTP ${status})`
         if (status === 404 || status === 410) throw new BlockNotFoundError(cid, where)
@@ -293,9 +292,8 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
         signal: options?.signal,
       },
       this.#gateways,
-      async (response, signal): Promise<Uint8Array | undefined> => {
-        const url = response.url || `${this.gatewayBaseUrl}/ipfs/${cid}?${query}`
-        const status = await checkStatus(response, (s) => s === 200 || loadStatuses(s), signal)
+      async (response, signal, url): Promise<Uint8Array | undefined> => {
+        const status = await checkStatus(response, loadStatuses, signal)
         const where = `${url} (HTTP ${status})`
         if (status === 404 || status === 410) throw new BlockNotFoundError(cid, where)
         if (status === 416) return unsatisfiable(response, range, where)
@@ -322,8 +320,7 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
     return this.#runner.run(
       { operation: 'load', method: 'GET', cid, headers, url: (base) => `${base}/ipfs/${cid}`, signal: options?.signal },
       this.#gateways,
-      async (response, signal) => {
-        const url = response.url || `${this.gatewayBaseUrl}/ipfs/${cid}`
+      async (response, signal, url) => {
         const status = await checkStatus(response, loadStatuses, signal)
         const where = `${url} (HTTP ${status})`
         if (status === 404 || status === 410) throw new BlockNotFoundError(cid, where)
@@ -469,9 +466,9 @@ function loadStatuses(status: number): boolean {
 
 /** Reads an RPC answer: 200 only, body bounded. */
 function rpcReader(context: { url: string; cid?: CID | undefined }): ResponseReader<FullResponse> {
-  return async (response, signal) => {
+  return async (response, signal, url) => {
     const status = await checkStatus(response, (s) => s === 200, signal)
-    const body = await readCapped(response, RPC_BODY_LIMIT, signal, { url: response.url || context.url, cid: context.cid })
+    const body = await readCapped(response, RPC_BODY_LIMIT, signal, { url, cid: context.cid })
     return { status, headers: response.headers, body }
   }
 }
@@ -488,7 +485,7 @@ function singleChunkLimit(chunker: string): number {
 
 /** The gateway (of `bases`) that `url` was sent to. */
 function gatewayOf(url: string, bases: readonly string[]): string {
-  return bases.find((base) => url.startsWith(`${base}/`)) ?? url
+  return bases.find((base) => url.startsWith(`${base}/`)) as string
 }
 
 /**

@@ -10,8 +10,8 @@ export class TargetPool {
   /** When a target that sent `Retry-After` is willing to answer again. */
   readonly #retryAt = new Map<string, number>()
 
+  /** `targets` must not be empty. */
   constructor(targets: readonly string[], cooldownMs: number) {
-    if (targets.length === 0) throw new Error('TargetPool needs at least one target')
     this.targets = targets
     this.#cooldownMs = cooldownMs
   }
@@ -63,10 +63,5 @@ export class TargetPool {
   retryWait(target: string): number {
     const at = this.#retryAt.get(target)
     return at === undefined ? 0 : Math.max(0, at - Date.now())
-  }
-
-  /** Whether `target` is set aside now. */
-  isSetAside(target: string): boolean {
-    return (this.#coolingUntil.get(target) ?? 0) > Date.now()
   }
 }
