@@ -1,5 +1,6 @@
 import { InMemoryCAS } from '@hamt/cas-memory'
 import { blake3Hasher, CID } from '@hamt/core'
+import { create as createDigest } from 'multiformats/hashes/digest'
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
 import {
   IntegrityError,
@@ -97,6 +98,19 @@ describe('bodies are read as bounded streams', () => {
     await expect(cas.load(fileCid)).rejects.toMatchObject({ code: 'ERR_RESPONSE_TOO_LARGE', limit: 4 * MiB })
   })
 
+  it('a gateway that ignores Range is read only up to the range, within maxFileBytes', async () => {
+    hostile.handler = (_req, res, gateway) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' })
+      gateway.endless(res, Buffer.alloc(64 * 1024, 3))
+    }
+    const cas = against({ verifyFiles: false, maxFileBytes: MiB })
+    expect(await cas.load(fileCid, { offset: 1000, length: 10 })).toEqual(new Uint8Array(10).fill(3))
+    await expect(cas.load(fileCid, { offset: 2 * MiB, length: 10 })).rejects.toMatchObject({
+      code: 'ERR_RESPONSE_TOO_LARGE',
+      limit: MiB,
+    })
+  })
+
   it('an unchecked range read stops once it has the range', async () => {
     hostile.handler = (_req, res, gateway) => {
       res.writeHead(206, { 'content-range': 'bytes 0-99/1000000000' })
@@ -165,6 +179,30 @@ describe('Retry-After is capped', () => {
     expect(await cas.load(block.cid)).toEqual(block.data)
     // Set aside until it said to come back: asked once only.
     expect(hostile.requests).toBe(1)
+  })
+})
+
+describe('Retry-After on the RPC API', () => {
+  it('a save told to come back in an hour fails at once with a RetryLaterError', async () => {
+    rpc.plan = () => ({ kind: 'status', status: 503, headers: { 'Retry-After': '3600' } })
+    const cas = new KuboCAS({ rpcBaseUrl: rpc.url, gatewayBaseUrl: gatewayUrl })
+    const error = await cas.save(randomBytes(10, 1), 'raw').catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(RetryLaterError)
+    expect(error).toMatchObject({ retryAfterMs: 3_600_000, cid: undefined })
+    expect(rpc.requests).toHaveLength(1)
+  })
+})
+
+describe('CIDs whose hash KuboCAS cannot check', () => {
+  it('are refused in trustless mode, read unchecked otherwise', async () => {
+    const odd = CID.createV1(0x55, createDigest(0x16, new Uint8Array(32)))
+    await expect(against({ trustless: true }).load(odd)).rejects.toMatchObject({ code: 'ERR_UNVERIFIABLE' })
+    expect(hostile.requests).toBe(0)
+    hostile.handler = (_req, res) => {
+      res.writeHead(200, { 'content-length': '3' })
+      res.end('abc')
+    }
+    expect(new TextDecoder().decode(await against().load(odd))).toBe('abc')
   })
 })
 
@@ -243,5 +281,17 @@ describe("Kubo's add answer is checked", () => {
     expect((await small.save(big, 'raw')).equals(fileCid)).toBe(true)
     await cas.close()
     await small.close()
+  })
+
+  it.each([
+    ['rabin', 1000, true],
+    ['rabin-16-32-64', 10, true],
+    ['rabin-16-32-64', 1000, false],
+  ])('with chunker %s, a file CID for %i bytes refused: %s', async (chunker, size, refused) => {
+    answering(fileCid)
+    const cas = new KuboCAS({ rpcBaseUrl: rpc.url, gatewayBaseUrl: gatewayUrl, chunker })
+    const saved = cas.save(randomBytes(size, 5), 'raw')
+    if (refused) await expect(saved).rejects.toBeInstanceOf(InvalidResponseError)
+    else expect((await saved).equals(fileCid)).toBe(true)
   })
 })
