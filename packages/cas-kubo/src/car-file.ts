@@ -114,7 +114,8 @@ export async function readVerifiedFile(
       }
       const cid = entry.cid
       if (!canVerify(cid)) throw new UnverifiableError(cid, `multihash code 0x${cid.multihash.code.toString(16)}`)
-      if (block.bytes.length > MAX_BLOCK_BYTES) throw new ResponseTooLargeError(context, MAX_BLOCK_BYTES, block.bytes.length)
+      if (block.bytes.length > MAX_BLOCK_BYTES)
+        throw new ResponseTooLargeError(context, MAX_BLOCK_BYTES, block.bytes.length)
       const actual = await mismatch(cid, block.bytes)
       if (actual !== undefined) throw new IntegrityError(cid, context.url, actual)
       expected.delete(key)
@@ -185,7 +186,8 @@ function decodeFileNode(bytes: Uint8Array, key: string, refuse: (reason: string)
   } catch (error) {
     throw refuse(`block ${key} is not a UnixFS node: ${(error as Error).message}`)
   }
-  if (unixfs.type !== 'file' && unixfs.type !== 'raw') throw refuse(`block ${key} is a UnixFS ${unixfs.type}, not a file`)
+  if (unixfs.type !== 'file' && unixfs.type !== 'raw')
+    throw refuse(`block ${key} is a UnixFS ${unixfs.type}, not a file`)
   if (pb.Links.length !== unixfs.blockSizes.length) {
     throw refuse(`node ${key} has ${pb.Links.length} links but ${unixfs.blockSizes.length} block sizes`)
   }

@@ -149,7 +149,11 @@ export class RetryLaterError extends Error {
   /** When the server is willing to answer again. */
   readonly retryAt: Date
 
-  constructor(context: Pick<RequestContext, 'operation' | 'url' | 'cid'>, retryAfterMs: number, maxRetryAfterMs: number) {
+  constructor(
+    context: Pick<RequestContext, 'operation' | 'url' | 'cid'>,
+    retryAfterMs: number,
+    maxRetryAfterMs: number,
+  ) {
     const retryAt = new Date(Date.now() + retryAfterMs)
     const about = context.cid === undefined ? '' : ` of ${context.cid.toString()}`
     super(

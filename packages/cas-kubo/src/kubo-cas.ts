@@ -21,7 +21,7 @@ import {
   ResponseTooLargeError,
   UnverifiableError,
 } from './errors.js'
-import { bodyChunks, checkStatus, type ResponseReader, RequestRunner, readCapped } from './http.js'
+import { bodyChunks, checkStatus, RequestRunner, type ResponseReader, readCapped } from './http.js'
 import {
   checkChunker,
   checkHasher,
@@ -300,7 +300,10 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
         if (status !== 200 || !(response.headers.get('content-type') ?? '').startsWith('application/vnd.ipld.car')) {
           await response.body?.cancel().catch(() => {})
           if (this.trustless) {
-            throw new UnverifiableError(cid, `${url} did not answer with a CAR (HTTP ${status}, ${response.headers.get('content-type')})`)
+            throw new UnverifiableError(
+              cid,
+              `${url} did not answer with a CAR (HTTP ${status}, ${response.headers.get('content-type')})`,
+            )
           }
           this.#noCar.add(gatewayOf(url, this.gatewayBaseUrls))
           unsupported = true

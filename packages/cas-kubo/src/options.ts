@@ -138,7 +138,8 @@ export function normaliseGatewayUrl(value: unknown, name = 'gatewayBaseUrl'): st
 
 /** The gateways of `options`: `gatewayBaseUrls`, or `gatewayBaseUrl`, or the default. */
 export function gatewayUrls(options: Pick<KuboCASOptions, 'gatewayBaseUrl' | 'gatewayBaseUrls'>): string[] {
-  if (options.gatewayBaseUrls === undefined) return [normaliseGatewayUrl(options.gatewayBaseUrl ?? DEFAULT_GATEWAY_BASE_URL)]
+  if (options.gatewayBaseUrls === undefined)
+    return [normaliseGatewayUrl(options.gatewayBaseUrl ?? DEFAULT_GATEWAY_BASE_URL)]
   if (options.gatewayBaseUrl !== undefined) {
     throw new InvalidOptionError('give gatewayBaseUrl or gatewayBaseUrls, not both')
   }

@@ -3,8 +3,8 @@
  * file-structure checks can catch a lying structure.
  */
 import { CID } from '@hamt/core'
-import * as dagCbor from '@ipld/dag-cbor'
 import { CarWriter } from '@ipld/car/writer'
+import * as dagCbor from '@ipld/dag-cbor'
 import * as dagPb from '@ipld/dag-pb'
 import { UnixFS } from 'ipfs-unixfs'
 import { create as createDigest } from 'multiformats/hashes/digest'

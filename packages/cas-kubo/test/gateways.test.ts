@@ -103,9 +103,7 @@ describe('several gateways', () => {
     slow.plan = () => ({ kind: 'corrupt' })
     const cas = three()
     expect(await cas.load(block.cid)).toEqual(block.data)
-    expect(sameBytes(await new KuboCAS({ gatewayBaseUrls: [slow.url, good.url] }).load(file.cid), file.data)).toBe(
-      true,
-    )
+    expect(sameBytes(await new KuboCAS({ gatewayBaseUrls: [slow.url, good.url] }).load(file.cid), file.data)).toBe(true)
     expect(good.requests).toHaveLength(2)
   })
 

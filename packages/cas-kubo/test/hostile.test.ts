@@ -11,8 +11,8 @@ import {
   RetryLaterError,
 } from '../src/index.js'
 import { FaultProxy } from './fault-proxy.js'
-import { FakeHostileGateway } from './hostile-gateway.js'
 import { randomBytes } from './helpers.js'
+import { FakeHostileGateway } from './hostile-gateway.js'
 
 const rpcUrl = inject('ipfsRpcUrl')
 const gatewayUrl = inject('ipfsGatewayUrl')
@@ -84,7 +84,9 @@ describe('bodies are read as bounded streams', () => {
       res.writeHead(200, { 'content-length': String(1024 * MiB) })
       gateway.trickle(res, 50)
     }
-    const error = await against().load(block.cid).catch((e: unknown) => e)
+    const error = await against()
+      .load(block.cid)
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ResponseTooLargeError)
     expect(error).toMatchObject({ received: 1024 * MiB, limit: 2 * MiB })
   })

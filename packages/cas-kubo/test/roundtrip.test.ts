@@ -71,7 +71,10 @@ describe('KuboCAS round trips against a real IPFS node', () => {
       const reader = new KuboCAS({ gatewayBaseUrl, verifyFiles })
       expect(await reader.load(cid, { offset: chunk - 10, length: 20 })).toEqual(data.subarray(chunk - 10, chunk + 10))
       expect(
-        sameBytes(await reader.load(cid, { offset: 2 * chunk - 1, length: chunk + 2 }), data.subarray(2 * chunk - 1, 3 * chunk + 1)),
+        sameBytes(
+          await reader.load(cid, { offset: 2 * chunk - 1, length: chunk + 2 }),
+          data.subarray(2 * chunk - 1, 3 * chunk + 1),
+        ),
       ).toBe(true)
       expect(await reader.load(cid, { offset: 3 * chunk })).toEqual(data.subarray(3 * chunk))
       expect(await reader.load(cid, { suffix: 200 })).toEqual(data.subarray(data.length - 200))

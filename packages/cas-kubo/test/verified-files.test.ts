@@ -2,7 +2,13 @@ import type { CID } from '@hamt/core'
 import { CarBlockIterator } from '@ipld/car/iterator'
 import { CarWriter } from '@ipld/car/writer'
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
-import { IntegrityError, InvalidResponseError, KuboCAS, type KuboCASOptions, ResponseTooLargeError } from '../src/index.js'
+import {
+  IntegrityError,
+  InvalidResponseError,
+  KuboCAS,
+  type KuboCASOptions,
+  ResponseTooLargeError,
+} from '../src/index.js'
 import { FaultProxy } from './fault-proxy.js'
 import { randomBytes, sameBytes } from './helpers.js'
 
