@@ -64,10 +64,11 @@ export interface Pin {
  * `save` adds through a Kubo node's RPC API (`/api/v0/add`), `load` reads through an HTTP gateway
  * (`/ipfs/{cid}`), so read-only use needs only a gateway, from Node or from a browser.
  *
- * Beyond py-hamt: bytes of single-block CIDs (raw, dag-cbor) are checked against the CID (BLAKE3,
- * SHA2-256, SHA2-512) and a mismatch is an {@link IntegrityError}; requests share one concurrency
- * limit, time out, and are retried with backoff on network errors, timeouts, 429 and 5xx; every call
- * takes an `AbortSignal`.
+ * Beyond py-hamt: every byte read is checked against its CID (BLAKE3, SHA2-256, SHA2-512), UnixFS
+ * files block by block through CARs, and a mismatch is an {@link IntegrityError}; answers are read
+ * as bounded streams; several gateways with cooldowns and optional hedging; requests share one
+ * concurrency limit, time out (body included), and are retried with backoff on network errors,
+ * timeouts, 429 and 5xx; every call takes an `AbortSignal`.
  *
  * @example
  * ```ts
@@ -154,6 +155,7 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
    * chunk (the same CID `InMemoryCAS` gives), else Kubo's dag-pb CID of the UnixFS file.
    *
    * @throws {IntegrityError} when Kubo's CID for a single block does not hash `data`.
+   * @throws {InvalidResponseError} when Kubo names a UnixFS file for data that fits in one chunk.
    * @throws {KuboRequestError} when the RPC API refuses, or keeps failing.
    */
   async save(data: Uint8Array, codec: Codec, options?: CallOptions): Promise<CID> {
@@ -211,12 +213,17 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
   }
 
   /**
-   * Reads `id` (or a range of it) from the gateway. Single-block CIDs are fetched whole and checked
-   * against the CID before the range is cut; dag-pb CIDs are read with an HTTP Range request.
+   * Reads `id` (or a range of it) from a gateway. Single-block CIDs are fetched whole (2 MiB at most)
+   * and checked against the CID before the range is cut; dag-pb (UnixFS) files are read as a CAR of
+   * the blocks the range needs, each checked, unless `verifyFiles` is off (then with an HTTP Range
+   * request, unchecked). A gateway that fails or sends bad data hands over to the next one.
    *
-   * @throws {BlockNotFoundError} when the gateway answers 404 or 410.
+   * @throws {BlockNotFoundError} when every gateway answers 404 or 410.
    * @throws {InvalidRangeError} for a malformed range or an offset past the end.
    * @throws {IntegrityError} when the bytes do not hash to the CID.
+   * @throws {InvalidResponseError} for a malformed answer (a 206 without Content-Range, a bad CAR).
+   * @throws {ResponseTooLargeError} for an answer larger than it can be.
+   * @throws {RetryLaterError} when the gateways ask to wait longer than `maxRetryAfterMs`.
    * @throws {UnverifiableError} in trustless mode, for a CID whose bytes cannot be checked.
    * @throws {KuboRequestError} when the gateway refuses, or keeps failing.
    */
