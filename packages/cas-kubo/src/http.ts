@@ -31,6 +31,8 @@ export interface AttemptSpec extends RequestContext {
   headers?: Record<string, string>
   body?: () => FormData
   signal?: AbortSignal | undefined
+  /** Called when the request gets its slot of the concurrency limit and starts. */
+  onStart?: (() => void) | undefined
 }
 
 /** A request run against one of several targets (gateways, or the one RPC API). */
@@ -196,12 +198,12 @@ export class RequestRunner {
         for (const controller of running.values()) controller.abort(new Error('another request answered first'))
         resolve(outcome)
       }
-      const launch = (target: string): void => {
+      const launch = (target: string, onStart?: () => void): void => {
         const controller = new AbortController()
         running.set(target, controller)
         const url = spec.url(target)
         const signal = spec.signal === undefined ? controller.signal : AbortSignal.any([spec.signal, controller.signal])
-        this.once({ ...spec, url, signal }, read).then(
+        this.once({ ...spec, url, signal, onStart }, read).then(
           (value) => {
             if (settled) return
             running.delete(target)
@@ -218,13 +220,18 @@ export class RequestRunner {
           },
         )
       }
-      launch(primary)
-      if (hedge !== undefined) {
-        timer = setTimeout(() => {
-          timer = undefined
-          if (!settled) launch(hedge)
-        }, this.#policy.hedgeDelayMs)
-      }
+      // The hedge delay runs from when the primary request leaves the queue of the concurrency
+      // limit: time spent waiting for a slot says nothing about the gateway.
+      const startHedge =
+        hedge === undefined
+          ? undefined
+          : (): void => {
+              if (settled) return
+              timer = setTimeout(() => {
+                if (!settled) launch(hedge)
+              }, this.#policy.hedgeDelayMs)
+            }
+      launch(primary, startHedge)
     })
   }
 
@@ -255,6 +262,7 @@ export class RequestRunner {
       this.#onClose.add(onAbort)
       this.#limit(async () => {
         if (settled) return
+        spec.onStart?.()
         try {
           resolve(await task())
         } catch (error) {

@@ -92,6 +92,16 @@ describe('several gateways', () => {
     expect(slow.requests).toHaveLength(1)
   })
 
+  it('time spent waiting for a slot of the concurrency limit does not start hedges', async () => {
+    slow.plan = () => ({ kind: 'delay', ms: 100 })
+    const cas = new KuboCAS({ gatewayBaseUrls: [slow.url, good.url], hedgeDelayMs: 300, concurrency: 2 })
+    // 5 rounds of 100 ms: most loads wait well over 300 ms in the queue, none is slow once started.
+    const loads = await Promise.all(Array.from({ length: 10 }, () => cas.load(block.cid)))
+    expect(loads.every((bytes) => sameBytes(bytes, block.data))).toBe(true)
+    expect(slow.requests).toHaveLength(10)
+    expect(good.requests).toHaveLength(0)
+  })
+
   it('without a hedge delay, a fast primary is the only one asked', async () => {
     const cas = new KuboCAS({ gatewayBaseUrls: [good.url, slow.url], hedgeDelayMs: 1000 })
     expect(await cas.load(block.cid)).toEqual(block.data)
