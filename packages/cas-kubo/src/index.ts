@@ -1,3 +1,4 @@
+export type { BulkWriteOptions } from './bulk-import.js'
 export {
   ClosedError,
   IntegrityError,

@@ -1,6 +1,7 @@
 import {
   BlockNotFoundError,
   type ByteRange,
+  blake3Hasher,
   type CallOptions,
   type Codec,
   type ContentAddressedStore,
@@ -10,8 +11,11 @@ import {
   sliceRange,
 } from '@hamt/core'
 import ky, { type KyInstance } from 'ky'
+import type { MultihashDigest } from 'multiformats/cid'
 import { CID } from 'multiformats/cid'
+import { sha256, sha512 } from 'multiformats/hashes/sha2'
 import pLimit from 'p-limit'
+import { BulkImporter } from './bulk-import.js'
 import { entityBytes, isEmptyRange, MAX_BLOCK_BYTES, readVerifiedFile } from './car-file.js'
 import {
   ClosedError,
@@ -35,6 +39,15 @@ import {
 } from './options.js'
 import { TargetPool } from './targets.js'
 import { canVerify, DAG_PB, mismatch } from './verify.js'
+
+/** Hash functions computed here for bulk writes, by Kubo's name. */
+const LOCAL_HASHERS: Readonly<
+  Record<string, { digest(data: Uint8Array): Promise<MultihashDigest> | MultihashDigest }>
+> = {
+  blake3: blake3Hasher,
+  'sha2-256': sha256,
+  'sha2-512': sha512,
+}
 
 /** Largest RPC answer read (`pin/ls` of a node with many pins is the largest). */
 const RPC_BODY_LIMIT = 256 * 1024 * 1024
@@ -104,6 +117,8 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
   readonly #gateways: TargetPool
   readonly #rpcPool: TargetPool
   readonly #maxFileBytes: number
+  /** Batches saves into `dag/import` CARs, when `bulkWrites` asks for it. */
+  readonly #bulk: BulkImporter | undefined
   /** Gateways found not to serve CARs: their files are read unchecked (outside trustless mode). */
   readonly #noCar = new Set<string>()
 
@@ -143,6 +158,7 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
       client = ky.create({ headers: defaultHeaders(options.headers, options.auth) })
     }
     this.#runner = new RequestRunner(client, pLimit(this.concurrency), policy)
+    this.#bulk = this.#bulkImporter(options.bulkWrites)
   }
 
   /** Whether {@link KuboCAS.close} was called. */
@@ -166,6 +182,13 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
       throw new InvalidOptionError(`codec must be 'raw' or 'dag-cbor', got ${JSON.stringify(codec)}`)
     }
     if (!(data instanceof Uint8Array)) throw new InvalidOptionError('data must be a Uint8Array')
+    const hasher = LOCAL_HASHERS[this.hasher]
+    if (this.#bulk !== undefined && hasher !== undefined && data.length <= singleChunkLimit(this.chunker)) {
+      // One chunk: `add` would store it as one raw block, whose CID is computed here.
+      const cid = CID.createV1(code, await hasher.digest(data))
+      await this.#bulk.add(cid, data.slice())
+      return cid
+    }
     const query = new URLSearchParams({
       hash: this.hasher,
       chunker: this.chunker,
@@ -424,6 +447,42 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
       rpcReader(context),
     )
     return { response, context }
+  }
+
+  #bulkImporter(option: KuboCASOptions['bulkWrites']): BulkImporter | undefined {
+    if (option === undefined || option === false) return undefined
+    if (option !== true && (option === null || typeof option !== 'object')) {
+      throw new InvalidOptionError('bulkWrites must be a boolean or { maxBlocks, maxBytes, delayMs }')
+    }
+    const limits = option === true ? {} : option
+    const query = new URLSearchParams({ 'pin-roots': String(this.pinOnAdd) })
+    const url = `${this.rpcBaseUrl}/api/v0/dag/import?${query}`
+    return new BulkImporter(
+      {
+        maxBlocks: checkPositiveInteger('bulkWrites.maxBlocks', limits.maxBlocks ?? 1000, 1),
+        maxBytes: checkPositiveInteger('bulkWrites.maxBytes', limits.maxBytes ?? 8 * 1024 * 1024, 1),
+        delayMs: checkNonNegative('bulkWrites.delayMs', limits.delayMs ?? 5),
+      },
+      this.pinOnAdd,
+      url,
+      async (car) => {
+        const context = { operation: 'save', method: 'POST', url } as const
+        const response = await this.#runner.run(
+          {
+            ...context,
+            url: (base) => `${base}/api/v0/dag/import?${query}`,
+            body: () => {
+              const form = new FormData()
+              form.append('file', car, 'blocks.car')
+              return form
+            },
+          },
+          this.#rpcPool,
+          rpcReader(context),
+        )
+        return response.body
+      },
+    )
   }
 
   #checkOpen(operation: string): void {

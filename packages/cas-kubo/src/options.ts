@@ -1,5 +1,6 @@
 import { InvalidOptionError } from '@hamt/core'
 import type { KyInstance } from 'ky'
+import type { BulkWriteOptions } from './bulk-import.js'
 
 /** Credentials sent with every request: HTTP basic auth, or a bearer token. */
 export type KuboAuth = { username: string; password: string } | { bearerToken: string }
@@ -48,6 +49,14 @@ export interface KuboCASOptions {
   chunker?: string
   /** Pin what `save` adds. Default `false`, as py-hamt. */
   pinOnAdd?: boolean
+  /**
+   * Write blocks in bulk: the blocks saved within a few ms of each other (a HAMT flush saves many at
+   * once) go to Kubo as one CAR through `/api/v0/dag/import` instead of one `/api/v0/add` each,
+   * with the same CIDs (computed here) and the same pins. Only for data that fits in one chunk and a
+   * `hasher` computed here (`blake3`, `sha2-256`, `sha2-512`); the rest still goes through `add`.
+   * `true` for the defaults, or the batch limits. Default `false`.
+   */
+  bulkWrites?: boolean | BulkWriteOptions
   /** Requests in flight at once, shared by every call of this instance. Default 32. */
   concurrency?: number
   /** Retries after the first attempt, on network errors, timeouts, 429 and 5xx. Default 3. */
