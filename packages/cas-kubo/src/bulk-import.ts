@@ -1,4 +1,5 @@
 import { CarWriter } from '@ipld/car/writer'
+import { toHex } from 'multiformats/bytes'
 import { CID } from 'multiformats/cid'
 import { InvalidResponseError } from './errors.js'
 
@@ -128,9 +129,10 @@ function checkPinned(answer: Uint8Array, roots: readonly CID[], url: string): vo
         `Kubo could not pin ${String(root.Cid?.['/'])}: ${root.PinErrorMsg}`,
       )
     }
-    if (typeof root.Cid?.['/'] === 'string') pinned.add(CID.parse(root.Cid['/']).multihash.bytes.join(','))
+    if (typeof root.Cid?.['/'] === 'string') pinned.add(toHex(CID.parse(root.Cid['/']).multihash.bytes))
   }
-  const missing = roots.filter((cid) => !pinned.has(cid.multihash.bytes.join(',')))
+  // Kubo may name a root with another codec than the CAR's: compare multihashes.
+  const missing = roots.filter((cid) => !pinned.has(toHex(cid.multihash.bytes)))
   if (missing.length > 0) {
     throw new InvalidResponseError(
       { url, cid: missing[0] },

@@ -81,6 +81,23 @@ describe('bulk writes through dag/import', () => {
     await viaAdd.close()
   })
 
+  it('an import whose answer does not report every pin is refused', async () => {
+    const cas = bulk({ pinOnAdd: true })
+    rpc.plan = () => ({
+      kind: 'rewrite',
+      rewrite: () => Buffer.from(`${JSON.stringify({ Root: { Cid: { '/': 'bafkqaaa' }, PinErrorMsg: '' } })}\n`),
+    })
+    await expect(cas.save(randomBytes(30, 40), 'raw')).rejects.toThrow('did not report pinning 1 of the 1 blocks')
+    rpc.plan = () => ({
+      kind: 'rewrite',
+      rewrite: () =>
+        Buffer.from(`${JSON.stringify({ Root: { Cid: { '/': 'bafkqaaa' }, PinErrorMsg: 'disk full' } })}\n`),
+    })
+    await expect(cas.save(randomBytes(30, 41), 'raw')).rejects.toThrow('disk full')
+    rpc.plan = () => ({ kind: 'rewrite', rewrite: () => Buffer.from('not json\n') })
+    await expect(cas.save(randomBytes(30, 42), 'raw')).rejects.toMatchObject({ code: 'ERR_INVALID_RESPONSE' })
+  })
+
   it('data over one chunk, or a hasher not computed here, still goes through add', async () => {
     const cas = bulk()
     const big = randomBytes(1024 * 1024 + 1, 7)
