@@ -359,7 +359,9 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
         if (status === 404 || status === 410) throw new BlockNotFoundError(cid, where)
         if (status === 416) return unsatisfiable(response, range, where)
         const context = { url, cid }
-        if (status === 206 && range !== undefined) return partialContent(response, range, signal, context)
+        if (status === 206 && range !== undefined) {
+          return partialContent(response, range, signal, context, this.#maxFileBytes)
+        }
         // A 200: the whole file, when the gateway ignored Range or none was sent.
         if (range !== undefined && !('suffix' in range) && range.length !== undefined) {
           const prefix = await readPrefix(response, range.offset + range.length, this.#maxFileBytes, signal, context)
@@ -600,6 +602,7 @@ async function partialContent(
   range: ByteRange,
   signal: AbortSignal,
   context: { url: string; cid: CID },
+  maxBytes: number,
 ): Promise<Uint8Array> {
   const sent = parseContentRange(response.headers.get('content-range'))
   if (sent?.start === undefined || sent.end === undefined || sent.size === undefined) {
@@ -618,8 +621,9 @@ async function partialContent(
       `the gateway sent bytes ${sent.start}-${sent.end - 1}, not the ${wanted.start}-${wanted.end - 1} asked for`,
     )
   }
+  // An open range takes its end from Content-Range, which the gateway chose: bound it too.
   const need = wanted.end - sent.start
-  const body = await readPrefix(response, need, need, signal, context)
+  const body = await readPrefix(response, need, maxBytes, signal, context)
   if (body.length < need) {
     throw new InvalidResponseError(
       context,
@@ -637,14 +641,24 @@ async function readPrefix(
   signal: AbortSignal,
   context: { url: string; cid: CID },
 ): Promise<Uint8Array> {
-  if (n > cap) throw new ResponseTooLargeError(context, cap, n)
-  const out = new Uint8Array(n)
+  if (n > cap) {
+    await response.body?.cancel().catch(() => {})
+    throw new ResponseTooLargeError(context, cap, n)
+  }
+  // Grown as bytes arrive: `n` comes from the request or from headers, not from bytes received.
+  const chunks: Uint8Array[] = []
   let at = 0
   for await (const chunk of bodyChunks(response, signal)) {
-    const take = Math.min(chunk.length, n - at)
-    out.set(chunk.subarray(0, take), at)
-    at += take
+    const part = chunk.subarray(0, n - at)
+    chunks.push(part)
+    at += part.length
     if (at === n) break
   }
-  return out.subarray(0, at)
+  const out = new Uint8Array(at)
+  let offset = 0
+  for (const part of chunks) {
+    out.set(part, offset)
+    offset += part.length
+  }
+  return out
 }

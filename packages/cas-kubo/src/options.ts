@@ -40,7 +40,8 @@ export interface KuboCASOptions {
   verifyFiles?: boolean
   /**
    * Largest body read for an unchecked file read (`verifyFiles: false`, or a gateway that does not
-   * serve CARs) without a bounded range, in bytes. Default 1 GiB.
+   * serve CARs) when the request does not bound it: a whole file, an open range (whose end the
+   * gateway's `Content-Range` gives), or a gateway that ignores `Range`. In bytes. Default 1 GiB.
    */
   maxFileBytes?: number
   /** Multihash Kubo hashes saved data with (`hash=` of `/api/v0/add`). Default `'blake3'`, as py-hamt. */

@@ -113,6 +113,18 @@ describe('bodies are read as bounded streams', () => {
     })
   })
 
+  it('an open range whose Content-Range claims a terabyte is bounded by maxFileBytes', async () => {
+    hostile.handler = (_req, res, gateway) => {
+      res.writeHead(206, { 'content-range': 'bytes 0-999999999999/1000000000000' })
+      gateway.endless(res, Buffer.alloc(64 * 1024, 4))
+    }
+    const error = await against({ verifyFiles: false, maxFileBytes: 8 * MiB })
+      .load(fileCid, { offset: 0 })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ResponseTooLargeError)
+    expect(error).toMatchObject({ limit: 8 * MiB, received: 1_000_000_000_000 })
+  })
+
   it('an unchecked range read stops once it has the range', async () => {
     hostile.handler = (_req, res, gateway) => {
       res.writeHead(206, { 'content-range': 'bytes 0-99/1000000000' })
