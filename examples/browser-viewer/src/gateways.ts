@@ -18,30 +18,25 @@ export interface GatewayReaderOptions {
 }
 
 /**
- * A read-only store over one or several gateways, each a trustless `KuboCAS` (every block checked
- * against its CID, so any gateway is safe). A block is asked of the gateway that answered last; when
- * that one fails (unreachable, a timeout, 5xx, or it lacks the block) the others are tried in turn,
- * and the error shown is the first gateway's.
+ * A read-only store over one or several gateways: one trustless `KuboCAS` (every block checked
+ * against its CID, so any gateway is safe) that sets a failing or slow gateway aside and asks the
+ * next, and tells the page's silence watchdog whenever a block arrives.
  */
 export class GatewayReader implements ContentAddressedStore {
   readonly gateways: string[]
-  readonly #cas: KuboCAS[]
+  readonly #cas: KuboCAS
   readonly #onBlock: (() => void) | undefined
-  #preferred = 0
 
   constructor(gateways: string[], options: GatewayReaderOptions) {
     this.gateways = gateways
     // A page gives up sooner than a batch job: one retry, and the caller's time limit.
-    this.#cas = gateways.map(
-      (gatewayBaseUrl) =>
-        new KuboCAS({
-          gatewayBaseUrl,
-          trustless: true,
-          maxRetries: 1,
-          initialDelayMs: 200,
-          timeoutMs: Math.max(1, Math.round(options.requestTimeoutMs)),
-        }),
-    )
+    this.#cas = new KuboCAS({
+      gatewayBaseUrls: gateways,
+      trustless: true,
+      maxRetries: 1,
+      initialDelayMs: 200,
+      timeoutMs: Math.max(1, Math.round(options.requestTimeoutMs)),
+    })
     this.#onBlock = options.onBlock
   }
 
@@ -50,24 +45,13 @@ export class GatewayReader implements ContentAddressedStore {
   }
 
   async load(id: CID, range?: ByteRange, options?: CallOptions): Promise<Uint8Array> {
-    let firstError: unknown
-    for (let i = 0; i < this.#cas.length; i++) {
-      const index = (this.#preferred + i) % this.#cas.length
-      try {
-        const bytes = await (this.#cas[index] as KuboCAS).load(id, range, options)
-        this.#preferred = index
-        this.#onBlock?.()
-        return bytes
-      } catch (error) {
-        if (options?.signal?.aborted) throw error
-        firstError ??= error
-      }
-    }
-    throw firstError
+    const bytes = await this.#cas.load(id, range, options)
+    this.#onBlock?.()
+    return bytes
   }
 
   /** Aborts every request in flight. */
-  async close(): Promise<void> {
-    await Promise.allSettled(this.#cas.map((cas) => cas.close()))
+  close(): Promise<void> {
+    return this.#cas.close()
   }
 }
