@@ -16,15 +16,25 @@ import type { AsyncMutable, GetOptions, RangeQuery } from 'zarrita'
 /** Multicodec code of dag-pb: Kubo's label for a file chunked into several blocks. */
 const DAG_PB = 0x70
 const DEFAULT_CONCURRENCY = 32
+const DEFAULT_PRELOAD_DEPTH = 1
 const DEFAULT_RANGE_CACHE_MAX_BYTES = 64 * 1024 * 1024
 
 /** Options of {@link ZarrHAMTStore}. */
 export interface ZarrHAMTStoreOptions {
   /**
-   * Store operations (gets, range reads, sets, deletes) in flight at once; zarrita fires every chunk
-   * request of a selection together, and the rest wait their turn. Default 32.
+   * Value loads, sets and deletes in flight at once; zarrita fires every chunk request of a selection
+   * together, and the rest wait their turn. Default 32. Finding a key (the HAMT walk) takes no slot:
+   * the walks of one selection run together, level by level, sharing every node load, and only the
+   * CAS's own limit bounds them, so the two limits never compound into round trips. Give the CAS a
+   * limit at least this high (KuboCAS: `concurrency`).
    */
   concurrency?: number
+  /**
+   * Read-only stores: levels of HAMT nodes under the root loaded as soon as the store is made, in the
+   * background (see `HAMT.preload`), so the first reads find them at hand. Default 1 (the root's
+   * children: at most 256 node loads); 0 turns it off.
+   */
+  preloadDepth?: number
   /**
    * Byte budget of the cache of whole values kept for range reads (keyed by block CID, least recently
    * used out first). Default 64 MiB.
@@ -87,7 +97,11 @@ export class ZarrHAMTStore implements AsyncMutable {
         'ZarrHAMTStore needs a HAMT built with valuesAreBytes: true (Zarr values are stored as raw bytes, as py-hamt stores them)',
       )
     }
-    const { concurrency = DEFAULT_CONCURRENCY, rangeCacheMaxBytes = DEFAULT_RANGE_CACHE_MAX_BYTES } = options
+    const {
+      concurrency = DEFAULT_CONCURRENCY,
+      rangeCacheMaxBytes = DEFAULT_RANGE_CACHE_MAX_BYTES,
+      preloadDepth = DEFAULT_PRELOAD_DEPTH,
+    } = options
     if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
       throw new InvalidOptionError(`concurrency must be a positive integer, got ${String(concurrency)}`)
     }
@@ -96,6 +110,9 @@ export class ZarrHAMTStore implements AsyncMutable {
         `rangeCacheMaxBytes must be a non-negative integer, got ${String(rangeCacheMaxBytes)}`,
       )
     }
+    if (!Number.isSafeInteger(preloadDepth) || preloadDepth < 0) {
+      throw new InvalidOptionError(`preloadDepth must be a non-negative integer, got ${String(preloadDepth)}`)
+    }
     this.hamt = hamt
     this.#transform = options.transform
     this.#limit = pLimit(concurrency)
@@ -103,6 +120,8 @@ export class ZarrHAMTStore implements AsyncMutable {
     this.#metadata = new MetadataCache(
       this.#transform === undefined ? 'is the dataset encrypted? open it with SimpleEncryptedZarrHAMTStore' : undefined,
     )
+    // A hint: reads that need a node the preload could not load load it themselves and report why.
+    if (hamt.readOnly && preloadDepth > 0) hamt.preload(preloadDepth).catch(() => undefined)
   }
 
   /** Whether writes are refused: the HAMT is read-only. */
@@ -117,7 +136,7 @@ export class ZarrHAMTStore implements AsyncMutable {
     const hamtKey = toHamtKey(key)
     this.#syncWithHamt()
     if (isMetadataKey(hamtKey)) return this.#getMetadata(hamtKey, signal)
-    const value = await this.#limit(() => this.#read(hamtKey, signal))
+    const value = await this.#read(hamtKey, signal)
     return value === undefined ? undefined : this.#hand(value)
   }
 
@@ -139,18 +158,18 @@ export class ZarrHAMTStore implements AsyncMutable {
       const value = await this.#getMetadata(hamtKey, signal)
       return value === undefined ? undefined : sliceRange(value, byteRange)
     }
-    const slice = await this.#limit(async () => {
-      const pointer = await this.hamt.getPointer(hamtKey)
-      if (pointer === undefined) return undefined
-      if (this.#transform === undefined && pointer.code === DAG_PB) {
-        return this.hamt.cas.load(pointer, byteRange, { signal })
-      }
+    const pointer = await abortable(this.hamt.getPointer(hamtKey), signal)
+    if (pointer === undefined) return undefined
+    let slice: Uint8Array
+    if (this.#transform === undefined && pointer.code === DAG_PB) {
+      slice = await this.#limit(() => this.hamt.cas.load(pointer, byteRange, { signal }))
+    } else {
       const whole = this.#ranges.get(pointer.toString(), async () =>
-        this.#decode(hamtKey, await this.hamt.cas.load(pointer)),
+        this.#decode(hamtKey, await this.#limit(() => this.hamt.cas.load(pointer))),
       )
-      return sliceRange(await abortable(whole, signal), byteRange)
-    })
-    return slice === undefined ? undefined : this.#hand(slice)
+      slice = sliceRange(await abortable(whole, signal), byteRange)
+    }
+    return this.#hand(slice)
   }
 
   /** Whether `key` is present. */
@@ -158,7 +177,7 @@ export class ZarrHAMTStore implements AsyncMutable {
     const hamtKey = toHamtKey(key)
     this.#syncWithHamt()
     if (this.#metadata.has(hamtKey)) return true
-    return this.#limit(async () => (await this.hamt.getPointer(hamtKey)) !== undefined)
+    return (await this.hamt.getPointer(hamtKey)) !== undefined
   }
 
   /**
@@ -221,13 +240,13 @@ export class ZarrHAMTStore implements AsyncMutable {
   }
 
   #getMetadata(hamtKey: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
-    return this.#metadata.read(hamtKey, () => this.#limit(() => this.#read(hamtKey, signal)))
+    return this.#metadata.read(hamtKey, () => this.#read(hamtKey, signal))
   }
 
   async #read(hamtKey: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
-    const pointer = await this.hamt.getPointer(hamtKey)
+    const pointer = await abortable(this.hamt.getPointer(hamtKey), signal)
     if (pointer === undefined) return undefined
-    return this.#decode(hamtKey, await this.hamt.cas.load(pointer, undefined, { signal }))
+    return this.#decode(hamtKey, await this.#limit(() => this.hamt.cas.load(pointer, undefined, { signal })))
   }
 
   #decode(hamtKey: string, stored: Uint8Array): Uint8Array {
