@@ -38,7 +38,12 @@ export async function pathDepth(cas: InMemoryCAS, root: CID, key: string): Promi
  * Builds a HAMT of `chunks` chunk keys, serves it at `rttMs`, and opens it cold as a reader does
  * (`openZarr`, `zarr.open`, one `zarr.get`), timing until the first chunk is in hand.
  */
-export async function measureColdOpen(chunks: number, rttMs: number, casConcurrency: number): Promise<ColdOpen> {
+export async function measureColdOpen(
+  chunks: number,
+  rttMs: number,
+  casConcurrency: number,
+  preloadDepth?: number,
+): Promise<ColdOpen> {
   const { cas, root } = await buildBigHamt(chunks)
   const index = Math.floor(chunks / 2)
   const depth = await pathDepth(cas, root, `big/c/${index}`)
@@ -50,11 +55,13 @@ export async function measureColdOpen(chunks: number, rttMs: number, casConcurre
   }).start()
   const reader = new KuboCAS({ gatewayBaseUrl: gateway.url, trustless: true, concurrency: casConcurrency })
   try {
-    // Warm the connection pool and the server's code paths on another root, so only the open is timed.
-    await reader.load(root).catch(() => undefined)
+    // Fill the connection pool first (as many connections as the preload asks for at once), so the
+    // open is timed in round trips, not in TCP connection setups on a loaded machine: a reader over
+    // HTTP/2, as browsers are, has one connection already open.
+    await Promise.all(Array.from({ length: 300 }, () => reader.load(root)))
     gateway.resetCounts()
     const start = performance.now()
-    const store = await openZarr(reader, root)
+    const store = await openZarr(reader, root, preloadDepth === undefined ? {} : { preloadDepth })
     const big = await zarr.open.v3(zarr.root(store).resolve('big'), { kind: 'array' })
     const value = await zarr.get(big, [index])
     const ms = performance.now() - start

@@ -24,6 +24,8 @@ const { values: args } = parseArgs({
     'store-concurrency': { type: 'string', default: '1024' },
     'cold-chunks': { type: 'string' },
     'skip-cold': { type: 'boolean', default: false },
+    'preload-depth': { type: 'string' },
+    'prefetch-shards': { type: 'string' },
   },
   allowPositionals: true,
 })
@@ -33,6 +35,8 @@ const runs = Number(args.runs ?? (quick ? 1 : 3))
 const readOptions = {
   casConcurrency: Number(args['cas-concurrency']),
   storeConcurrency: Number(args['store-concurrency']),
+  ...(args['preload-depth'] === undefined ? {} : { preloadDepth: Number(args['preload-depth']) }),
+  ...(args['prefetch-shards'] === undefined ? {} : { prefetchShards: Number(args['prefetch-shards']) }),
 }
 const coldChunks = Number(args['cold-chunks'] ?? (quick ? 100_000 : 1_000_000))
 const LAYOUTS: LayoutName[] = ['plain', 'hamt', 'sharded']
@@ -56,6 +60,7 @@ const gateway = await new DelayedGateway({
 const at = { y: 40, x: 100, day: 1234 }
 console.log(
   `KuboCAS trustless, concurrency ${readOptions.casConcurrency}; store concurrency ${readOptions.storeConcurrency}; ` +
+    `preload depth ${readOptions.preloadDepth ?? 'default'}; prefetch shards ${readOptions.prefetchShards ?? 'default'}; ` +
     `median of ${runs} run${runs === 1 ? '' : 's'} (layouts interleaved); loopback, every answer delayed by the RTT`,
 )
 try {
@@ -96,7 +101,7 @@ try {
 if (args['skip-cold'] !== true) {
   started = performance.now()
   const rtt = Math.max(...rtts)
-  const cold = await measureColdOpen(coldChunks, rtt, readOptions.casConcurrency)
+  const cold = await measureColdOpen(coldChunks, rtt, readOptions.casConcurrency, readOptions.preloadDepth)
   console.log(
     `\ncold open of a ${cold.chunks.toLocaleString('en')}-chunk HAMT at ${rtt} ms (built and read in ` +
       `${((performance.now() - started) / 1000).toFixed(1)} s): first chunk after ${cold.ms.toFixed(0)} ms = ` +

@@ -30,6 +30,10 @@ export interface ReadOptions {
   casConcurrency: number
   /** Store operations in flight at once (`openZarr`'s `concurrency`). */
   storeConcurrency: number
+  /** `openZarr`'s `preloadDepth` (HAMT); its default when absent. */
+  preloadDepth?: number
+  /** `openZarr`'s `prefetchShards` (sharded); its default when absent. */
+  prefetchShards?: number
 }
 
 type FloatArray = zarr.Array<'float32', zarr.Readable>
@@ -53,7 +57,11 @@ async function openTemp(
     timeoutMs: 30_000,
   })
   const root: CID = layout === 'hamt' ? dataset.hamtRoot : dataset.shardedRoot
-  const store = await openZarr(cas, root, { concurrency: options.storeConcurrency })
+  const store = await openZarr(cas, root, {
+    concurrency: options.storeConcurrency,
+    ...(options.preloadDepth === undefined ? {} : { preloadDepth: options.preloadDepth }),
+    ...(options.prefetchShards === undefined ? {} : { prefetchShards: options.prefetchShards }),
+  })
   const array = await zarr.open.v3(zarr.root(store).resolve('temp'), { kind: 'array' })
   return { array: array as FloatArray, close: () => cas.close() }
 }
@@ -128,7 +136,5 @@ function checkSeries(
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }

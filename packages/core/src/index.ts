@@ -23,5 +23,5 @@ export {
   UncommittedChangesError,
 } from './errors.js'
 export { HAMT, type HamtOptions, MAX_VALUE_BYTES, type WriteOptions } from './hamt.js'
-export type { PreloadResult } from './preload.js'
 export { blake3Hasher, blake3HashFn, extractBits, type HashFn } from './hash.js'
+export type { PreloadResult } from './preload.js'

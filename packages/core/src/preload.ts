@@ -34,7 +34,8 @@ export async function preloadLevels(
     for (const node of level) {
       levelBytes += node.size
       node.slots.forEach((slot, index) => {
-        if (slot !== undefined && !(slot instanceof Map) && !(slot instanceof HamtNode)) links.push({ node, index, cid: slot })
+        if (slot !== undefined && !(slot instanceof Map) && !(slot instanceof HamtNode))
+          links.push({ node, index, cid: slot })
       })
     }
     if (links.length === 0) break

@@ -20,6 +20,10 @@ export interface OpenZarrOptions {
   transform?: ValueTransform
   /** Store operations in flight at once. Default 32. */
   concurrency?: number
+  /** HAMT layout: levels of nodes loaded in the background on open (`ZarrHAMTStore`'s `preloadDepth`). Default 0. */
+  preloadDepth?: number
+  /** Sharded layout: shards loaded in the background on open (`ShardedZarrStore`'s `prefetchShards`). Default 8. */
+  prefetchShards?: number
 }
 
 /** A root block that is neither a HAMT node nor a sharded store's root. */
@@ -84,7 +88,8 @@ export async function openZarrWithLayout(
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
   }
   if (isShardedRoot(decoded)) {
-    const store = ShardedZarrStore.fromRoot(cas, root, decoded, storeOptions)
+    const prefetch = options.prefetchShards === undefined ? {} : { prefetchShards: options.prefetchShards }
+    const store = ShardedZarrStore.fromRoot(cas, root, decoded, { ...storeOptions, ...prefetch })
     return { layout: store.manifestVersion, store }
   }
   if (Array.isArray(decoded) && decoded.length === HAMT_NODE_SLOTS) {
@@ -94,7 +99,8 @@ export async function openZarrWithLayout(
       readOnly: true,
       valuesAreBytes: true,
     })
-    return { layout: 'hamt', store: new ZarrHAMTStore(hamt, storeOptions) }
+    const preload = options.preloadDepth === undefined ? {} : { preloadDepth: options.preloadDepth }
+    return { layout: 'hamt', store: new ZarrHAMTStore(hamt, { ...storeOptions, ...preload }) }
   }
   throw new ZarrLayoutError(root, 'it is neither a HAMT node (a list of 256 slots) nor a map with a manifest_version')
 }

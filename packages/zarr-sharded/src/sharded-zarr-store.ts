@@ -42,6 +42,7 @@ const DEFAULT_CONCURRENCY = 32
 const DEFAULT_SHARD_CACHE_MAX_BYTES = 100 * 1024 * 1024
 const DEFAULT_RANGE_CACHE_MAX_BYTES = 64 * 1024 * 1024
 const DEFAULT_HOT_AFTER = 16
+const DEFAULT_PREFETCH_SHARDS = 8
 /** py-hamt's converter default. */
 export const DEFAULT_CHUNKS_PER_SHARD = 6250
 /** What py-hamt writes for a group it creates implicitly (Python's `json.dumps` spacing). */
@@ -65,6 +66,13 @@ export interface ShardedZarrStoreOptions {
   rangeCacheMaxBytes?: number
   /** Rewrites every value, metadata included: `encryptionTransform` of `@hamt/zarr-encrypted`. */
   transform?: ValueTransform
+  /**
+   * Read-only stores: shards loaded as soon as the store is opened, in the background, alongside the
+   * first metadata reads, so the first chunk read finds its shard at hand (one round trip less). The
+   * first shard of each array comes first, then the second of each, and so on, up to this many.
+   * Default 8; 0 turns it off.
+   */
+  prefetchShards?: number
 }
 
 /** Options of {@link ShardedZarrStore.open}. */
@@ -140,8 +148,10 @@ export class ShardedZarrStore implements AsyncMutable {
       shardCacheMaxBytes = DEFAULT_SHARD_CACHE_MAX_BYTES,
       hotShardAfter = DEFAULT_HOT_AFTER,
       rangeCacheMaxBytes = DEFAULT_RANGE_CACHE_MAX_BYTES,
+      prefetchShards = DEFAULT_PREFETCH_SHARDS,
     } = options
     positiveInteger('concurrency', concurrency, 1)
+    positiveInteger('prefetchShards', prefetchShards, 0)
     positiveInteger('shardCacheMaxBytes', shardCacheMaxBytes, 0)
     positiveInteger('hotShardAfter', hotShardAfter, 1)
     positiveInteger('rangeCacheMaxBytes', rangeCacheMaxBytes, 0)
@@ -160,6 +170,7 @@ export class ShardedZarrStore implements AsyncMutable {
     this.#metadataCache = new MetadataCache(
       this.#transform === undefined ? 'is the dataset encrypted? pass its encryptionTransform' : undefined,
     )
+    if (readOnly) this.#prefetch(prefetchShards)
   }
 
   /**
@@ -562,6 +573,25 @@ export class ShardedZarrStore implements AsyncMutable {
   #position(ref: ChunkRef): { shardKey: string; index: number } {
     const number = Math.floor(ref.linear / ref.array.chunksPerShard)
     return { shardKey: shardKeyOf(ref.array.path, number), index: ref.linear % ref.array.chunksPerShard }
+  }
+
+  /**
+   * Starts loading up to `count` stored shards, the first of each array, then the second, and so on.
+   * A hint only: a shard that fails to load is loaded again by the read that needs it, which reports why.
+   */
+  #prefetch(count: number): void {
+    const arrays = [...this.#manifest.arrays.values()]
+    let left = count
+    for (let number = 0; left > 0; number++) {
+      const remaining = arrays.filter((array) => number < array.numShards)
+      if (remaining.length === 0) return
+      for (const array of remaining) {
+        if (left === 0) return
+        if (array.shardCids[number] === null || array.shardCids[number] === undefined) continue
+        left--
+        Promise.resolve(this.#loadShard(array, number)).catch(() => undefined)
+      }
+    }
   }
 
   /** The shard holding `ref`: loaded once, an empty one when the index has none. */

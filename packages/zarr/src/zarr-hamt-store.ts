@@ -16,7 +16,7 @@ import type { AsyncMutable, GetOptions, RangeQuery } from 'zarrita'
 /** Multicodec code of dag-pb: Kubo's label for a file chunked into several blocks. */
 const DAG_PB = 0x70
 const DEFAULT_CONCURRENCY = 32
-const DEFAULT_PRELOAD_DEPTH = 1
+const DEFAULT_PRELOAD_DEPTH = 0
 const DEFAULT_RANGE_CACHE_MAX_BYTES = 64 * 1024 * 1024
 
 /** Options of {@link ZarrHAMTStore}. */
@@ -31,8 +31,10 @@ export interface ZarrHAMTStoreOptions {
   concurrency?: number
   /**
    * Read-only stores: levels of HAMT nodes under the root loaded as soon as the store is made, in the
-   * background (see `HAMT.preload`), so the first reads find them at hand. Default 1 (the root's
-   * children: at most 256 node loads); 0 turns it off.
+   * background (see `HAMT.preload`), so the first reads find them at hand. 1 (the root's children, at
+   * most 256 node loads) saves a round trip on reads spread over the dataset (a time series, a map)
+   * but costs decoding every node of that level, which on a tree of millions of keys delays a first
+   * read more than it saves. Default 0 (off).
    */
   preloadDepth?: number
   /**
