@@ -14,6 +14,8 @@ export interface ColdOpen {
   depth: number
   /** The same for the array's `zarr.json`. */
   metadataDepth: number
+  /** `openZarr`'s `preloadDepth`. */
+  preloadDepth: number
   rttMs: number
   ms: number
   /** `ms / rttMs`: round trips, processing included. */
@@ -42,8 +44,8 @@ export async function measureColdOpen(
   chunks: number,
   rttMs: number,
   casConcurrency: number,
-  preloadDepth?: number,
-): Promise<ColdOpen> {
+  preloadDepths: readonly number[] = [0],
+): Promise<ColdOpen[]> {
   const { cas, root } = await buildBigHamt(chunks)
   const index = Math.floor(chunks / 2)
   const depth = await pathDepth(cas, root, `big/c/${index}`)
@@ -53,6 +55,30 @@ export async function measureColdOpen(
     blocks: (cid) => cas.load(cid).catch(() => undefined),
     files: new Map(),
   }).start()
+  try {
+    const results: ColdOpen[] = []
+    for (const preloadDepth of preloadDepths) {
+      results.push({
+        ...(await openOnce(gateway, root, index, casConcurrency, preloadDepth)),
+        chunks,
+        depth,
+        metadataDepth,
+      })
+    }
+    return results
+  } finally {
+    await gateway.close()
+  }
+}
+
+async function openOnce(
+  gateway: DelayedGateway,
+  root: CID,
+  index: number,
+  casConcurrency: number,
+  preloadDepth: number,
+): Promise<Pick<ColdOpen, 'preloadDepth' | 'rttMs' | 'ms' | 'roundTrips' | 'requests'>> {
+  const rttMs = gateway.rttMs
   const reader = new KuboCAS({ gatewayBaseUrl: gateway.url, trustless: true, concurrency: casConcurrency })
   try {
     // Fill the connection pool first (as many connections as the preload asks for at once), so the
@@ -61,14 +87,13 @@ export async function measureColdOpen(
     await Promise.all(Array.from({ length: 300 }, () => reader.load(root)))
     gateway.resetCounts()
     const start = performance.now()
-    const store = await openZarr(reader, root, preloadDepth === undefined ? {} : { preloadDepth })
+    const store = await openZarr(reader, root, { preloadDepth })
     const big = await zarr.open.v3(zarr.root(store).resolve('big'), { kind: 'array' })
     const value = await zarr.get(big, [index])
     const ms = performance.now() - start
     if (value !== 1.5) throw new Error(`cold open read ${String(value)}, not 1.5`)
-    return { chunks, depth, metadataDepth, rttMs, ms, roundTrips: ms / rttMs, requests: gateway.counts.total }
+    return { preloadDepth, rttMs, ms, roundTrips: ms / rttMs, requests: gateway.counts.total }
   } finally {
     await reader.close()
-    await gateway.close()
   }
 }

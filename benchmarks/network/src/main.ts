@@ -39,7 +39,13 @@ const readOptions = {
   ...(args['prefetch-shards'] === undefined ? {} : { prefetchShards: Number(args['prefetch-shards']) }),
 }
 const coldChunks = Number(args['cold-chunks'] ?? (quick ? 100_000 : 1_000_000))
-const LAYOUTS: LayoutName[] = ['plain', 'hamt', 'sharded']
+const LAYOUTS: LayoutName[] = ['plain', 'hamt', 'hamt-preload', 'sharded']
+const HEADINGS: Record<LayoutName, string> = {
+  plain: 'plain Zarr files',
+  hamt: 'HAMT',
+  'hamt-preload': 'HAMT, preloadDepth 1',
+  sharded: 'sharded',
+}
 const READS: { key: keyof Pass; label: string }[] = [
   { key: 'series', label: 'open + time series (365 chunks)' },
   { key: 'map', label: 'one map (16 chunks)' },
@@ -77,9 +83,15 @@ try {
     }
     console.log(`\nRTT ${rtt} ms`)
     console.log(
-      `| read | ${LAYOUTS.map((l) => (l === 'plain' ? 'plain Zarr files' : l === 'hamt' ? 'HAMT' : 'sharded')).join(' | ')} | HAMT ratio | sharded ratio |`,
+      `| read | ${LAYOUTS.map((l) => HEADINGS[l]).join(' | ')} | ${LAYOUTS.slice(1)
+        .map((l) => `${HEADINGS[l]} ratio`)
+        .join(' | ')} |`,
     )
-    console.log('|---|---|---|---|---|---|')
+    console.log(
+      `|---|${LAYOUTS.map(() => '---|').join('')}${LAYOUTS.slice(1)
+        .map(() => '---|')
+        .join('')}`,
+    )
     for (const { key, label } of READS) {
       const figure = (layout: LayoutName): Measured => {
         const all = passes.get(layout) as Pass[]
@@ -91,7 +103,7 @@ try {
         return `${f.ms.toFixed(0)} ms, ${f.requests} req`
       })
       const ratio = (layout: LayoutName) => `${(figure(layout).ms / plain.ms).toFixed(2)}×`
-      console.log(`| ${label} | ${cells.join(' | ')} | ${ratio('hamt')} | ${ratio('sharded')} |`)
+      console.log(`| ${label} | ${cells.join(' | ')} | ${LAYOUTS.slice(1).map(ratio).join(' | ')} |`)
     }
   }
 } finally {
@@ -101,11 +113,16 @@ try {
 if (args['skip-cold'] !== true) {
   started = performance.now()
   const rtt = Math.max(...rtts)
-  const cold = await measureColdOpen(coldChunks, rtt, readOptions.casConcurrency, readOptions.preloadDepth)
+  const colds = await measureColdOpen(coldChunks, rtt, readOptions.casConcurrency, [0, 1, 0, 1])
+  const first = colds[0] as (typeof colds)[number]
   console.log(
-    `\ncold open of a ${cold.chunks.toLocaleString('en')}-chunk HAMT at ${rtt} ms (built and read in ` +
-      `${((performance.now() - started) / 1000).toFixed(1)} s): first chunk after ${cold.ms.toFixed(0)} ms = ` +
-      `${cold.roundTrips.toFixed(1)} RTT, ${cold.requests} requests; the chunk's path holds ${cold.depth} nodes ` +
-      `(zarr.json's ${cold.metadataDepth}), target depth + 2 = ${cold.depth + 2} RTT`,
+    `\ncold open of a ${first.chunks.toLocaleString('en')}-chunk HAMT at ${rtt} ms, to the first chunk (built and read in ` +
+      `${((performance.now() - started) / 1000).toFixed(1)} s); the chunk's path holds ${first.depth} nodes, ` +
+      `zarr.json's ${first.metadataDepth}; target depth + 2 = ${first.depth + 2} RTT`,
   )
+  for (const cold of colds) {
+    console.log(
+      `  preloadDepth ${cold.preloadDepth}: ${cold.ms.toFixed(0)} ms = ${cold.roundTrips.toFixed(1)} RTT, ${cold.requests} requests`,
+    )
+  }
 }

@@ -5,8 +5,8 @@ import * as zarr from 'zarrita'
 import type { Dataset } from './dataset.js'
 import type { DelayedGateway } from './server.js'
 
-/** The three ways the dataset is read. */
-export type LayoutName = 'plain' | 'hamt' | 'sharded'
+/** The ways the dataset is read: plain files, the HAMT (without and with `preloadDepth: 1`), sharded. */
+export type LayoutName = 'plain' | 'hamt' | 'hamt-preload' | 'sharded'
 
 /** Time and requests of one read. */
 export interface Measured {
@@ -56,10 +56,11 @@ async function openTemp(
     concurrency: options.casConcurrency,
     timeoutMs: 30_000,
   })
-  const root: CID = layout === 'hamt' ? dataset.hamtRoot : dataset.shardedRoot
+  const root: CID = layout === 'sharded' ? dataset.shardedRoot : dataset.hamtRoot
+  const preloadDepth = layout === 'hamt-preload' ? 1 : options.preloadDepth
   const store = await openZarr(cas, root, {
     concurrency: options.storeConcurrency,
-    ...(options.preloadDepth === undefined ? {} : { preloadDepth: options.preloadDepth }),
+    ...(preloadDepth === undefined ? {} : { preloadDepth }),
     ...(options.prefetchShards === undefined ? {} : { prefetchShards: options.prefetchShards }),
   })
   const array = await zarr.open.v3(zarr.root(store).resolve('temp'), { kind: 'array' })
