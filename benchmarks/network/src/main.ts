@@ -16,6 +16,8 @@ import { type LayoutName, type Measured, measurePass, median, type Pass } from '
 import { DelayedGateway } from './server.js'
 
 const { values: args } = parseArgs({
+  // pnpm passes the `--` of `pnpm bench -- --quick` on: drop it, or every option after it is ignored.
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
   options: {
     quick: { type: 'boolean', default: false },
     rtt: { type: 'string' },
@@ -27,7 +29,6 @@ const { values: args } = parseArgs({
     'preload-depth': { type: 'string' },
     'prefetch-shards': { type: 'string' },
   },
-  allowPositionals: true,
 })
 const quick = args.quick === true
 const rtts = (args.rtt ?? (quick ? '40' : '40,100')).split(',').map(Number)
