@@ -7,7 +7,7 @@
  *
  *   pnpm --filter @hamt/bench-network bench               # 40 and 100 ms, 3 runs each
  *   pnpm --filter @hamt/bench-network bench -- --quick    # 40 ms, 1 run, a 100,000-chunk cold open
- *   ... -- --rtt=20,200 --runs=5 --cas-concurrency=1024 --store-concurrency=1024 --cold-chunks=1000000
+ *   ... -- --rtt=20,200 --runs=5 --cas-concurrency=1024 --store-concurrency=32 --cold-chunks=1000000
  */
 import { parseArgs } from 'node:util'
 import { measureColdOpen } from './cold.js'
@@ -23,7 +23,7 @@ const { values: args } = parseArgs({
     rtt: { type: 'string' },
     runs: { type: 'string' },
     'cas-concurrency': { type: 'string', default: '1024' },
-    'store-concurrency': { type: 'string', default: '1024' },
+    'store-concurrency': { type: 'string' },
     'cold-chunks': { type: 'string' },
     'skip-cold': { type: 'boolean', default: false },
     'preload-depth': { type: 'string' },
@@ -35,7 +35,7 @@ const rtts = (args.rtt ?? (quick ? '40' : '40,100')).split(',').map(Number)
 const runs = Number(args.runs ?? (quick ? 1 : 3))
 const readOptions = {
   casConcurrency: Number(args['cas-concurrency']),
-  storeConcurrency: Number(args['store-concurrency']),
+  ...(args['store-concurrency'] === undefined ? {} : { storeConcurrency: Number(args['store-concurrency']) }),
   ...(args['preload-depth'] === undefined ? {} : { preloadDepth: Number(args['preload-depth']) }),
   ...(args['prefetch-shards'] === undefined ? {} : { prefetchShards: Number(args['prefetch-shards']) }),
 }
@@ -66,7 +66,7 @@ const gateway = await new DelayedGateway({
 }).start()
 const at = { y: 40, x: 100, day: 1234 }
 console.log(
-  `KuboCAS trustless, concurrency ${readOptions.casConcurrency}; store concurrency ${readOptions.storeConcurrency}; ` +
+  `KuboCAS trustless, concurrency ${readOptions.casConcurrency}; store concurrency ${readOptions.storeConcurrency ?? 'default (loads bounded by the CAS)'}; ` +
     `preload depth ${readOptions.preloadDepth ?? 'default'}; prefetch shards ${readOptions.prefetchShards ?? 'default'}; ` +
     `median of ${runs} run${runs === 1 ? '' : 's'} (layouts interleaved); loopback, every answer delayed by the RTT`,
 )

@@ -28,8 +28,8 @@ export interface Pass {
 export interface ReadOptions {
   /** KuboCAS requests in flight at once. */
   casConcurrency: number
-  /** Store operations in flight at once (`openZarr`'s `concurrency`). */
-  storeConcurrency: number
+  /** `openZarr`'s `concurrency`; its default (loads bounded by the CAS alone) when absent. */
+  storeConcurrency?: number
   /** `openZarr`'s `preloadDepth` (HAMT); its default when absent. */
   preloadDepth?: number
   /** `openZarr`'s `prefetchShards` (sharded); its default when absent. */
@@ -59,7 +59,7 @@ async function openTemp(
   const root: CID = layout === 'sharded' ? dataset.shardedRoot : dataset.hamtRoot
   const preloadDepth = layout === 'hamt-preload' ? 1 : options.preloadDepth
   const store = await openZarr(cas, root, {
-    concurrency: options.storeConcurrency,
+    ...(options.storeConcurrency === undefined ? {} : { concurrency: options.storeConcurrency }),
     ...(preloadDepth === undefined ? {} : { preloadDepth }),
     ...(options.prefetchShards === undefined ? {} : { prefetchShards: options.prefetchShards }),
   })

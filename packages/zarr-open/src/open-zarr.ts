@@ -18,7 +18,10 @@ export type OpenedZarrStore = ZarrHAMTStore | ShardedZarrStore
 export interface OpenZarrOptions {
   /** The dataset's value transform (`encryptionTransform` of `@hamt/zarr-encrypted`), if it is encrypted. */
   transform?: ValueTransform
-  /** Store operations in flight at once. Default 32. */
+  /**
+   * The store's `concurrency`: saves in flight (default 32) and, when given, loads too; by default loads
+   * are bounded by the CAS alone (KuboCAS: its `concurrency`).
+   */
   concurrency?: number
   /** HAMT layout: levels of nodes loaded in the background on open (`ZarrHAMTStore`'s `preloadDepth`). Default 0. */
   preloadDepth?: number

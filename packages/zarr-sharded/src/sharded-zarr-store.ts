@@ -53,7 +53,11 @@ const utf8 = new TextDecoder()
 
 /** Options of every {@link ShardedZarrStore}. */
 export interface ShardedZarrStoreOptions {
-  /** Store operations in flight at once (zarrita fires every chunk request of a selection together). Default 32. */
+  /**
+   * Saves in flight at once (default 32), and, when given, loads too (zarrita fires every chunk request
+   * of a selection together). By default loads are bounded by the CAS alone (KuboCAS: its
+   * `concurrency`), so raising the CAS's limit is enough and the two limits never compound.
+   */
   concurrency?: number
   /** Byte budget of the shard cache (least recently used out first; unsaved shards stay). Default 100 MiB, as py-hamt. */
   shardCacheMaxBytes?: number
@@ -122,6 +126,8 @@ export class ShardedZarrStore implements AsyncMutable {
   readonly #manifest: Manifest
   readonly #transform: ValueTransform | undefined
   readonly #limit: LimitFunction
+  /** The limit of loads: the store's only when `concurrency` was given, else none (the CAS's). */
+  readonly #readLimit: <T>(load: () => Promise<T>) => Promise<T>
   readonly #shards: ShardCache
   readonly #ranges: ValueCache
   readonly #metadataCache: MetadataCache
@@ -165,6 +171,7 @@ export class ShardedZarrStore implements AsyncMutable {
     this.#readOnly = readOnly
     this.#transform = options.transform
     this.#limit = pLimit(concurrency)
+    this.#readLimit = options.concurrency === undefined ? (load) => load() : this.#limit
     this.#shards = new ShardCache(shardCacheMaxBytes, hotShardAfter)
     this.#ranges = new ValueCache(rangeCacheMaxBytes)
     this.#metadataCache = new MetadataCache(
@@ -290,7 +297,7 @@ export class ShardedZarrStore implements AsyncMutable {
     const cid = await this.#locate(storeKey, signal)
     if (cid === undefined) return undefined
     if (this.#transform === undefined && cid.code === DAG_PB) {
-      return this.#limit(() => this.cas.load(cid, byteRange, { signal }))
+      return this.#readLimit(() => this.cas.load(cid, byteRange, { signal }))
     }
     const whole = this.#ranges.get(cid.toString(), () => this.#loadValue(storeKey, cid, undefined))
     const slice = sliceRange(await abortable(whole, signal), byteRange)
@@ -607,7 +614,7 @@ export class ShardedZarrStore implements AsyncMutable {
       if (cid === null || cid === undefined) {
         return { kind: 'edited', entries: new Array<CID | null>(array.chunksPerShard).fill(null), dirty: false }
       }
-      const bytes = await this.#limit(() => this.cas.load(cid))
+      const bytes = await this.#readLimit(() => this.cas.load(cid))
       let count: number
       try {
         count = readShardHeader(bytes).count
@@ -622,7 +629,7 @@ export class ShardedZarrStore implements AsyncMutable {
   }
 
   async #loadValue(key: string, cid: CID, signal: AbortSignal | undefined): Promise<Uint8Array> {
-    const stored = await this.#limit(() => this.cas.load(cid, undefined, { signal }))
+    const stored = await this.#readLimit(() => this.cas.load(cid, undefined, { signal }))
     return this.#transform === undefined ? stored : this.#transform.decode(key, stored)
   }
 

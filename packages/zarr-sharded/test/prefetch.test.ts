@@ -65,3 +65,32 @@ describe('shard prefetch on open', () => {
     expect(await store.get('a/c/0/1')).toEqual(new Uint8Array(Int32Array.of(1).buffer))
   })
 })
+
+describe('the store limit and the CAS limit do not compound', () => {
+  test('without concurrency, loads are bounded by the CAS alone; with it, by the store too', async () => {
+    const cas = new FaultyCAS()
+    const { root } = await twoArrays(cas)
+    cas.delayMs = 5
+    let inFlight = 0
+    let peak = 0
+    const load = cas.load.bind(cas)
+    cas.load = async (...args) => {
+      inFlight++
+      peak = Math.max(peak, inFlight)
+      try {
+        return await load(...args)
+      } finally {
+        inFlight--
+      }
+    }
+    const read = async (store: ShardedZarrStore) => {
+      const arr = await zarr.open(zarr.root(store).resolve('a'), { kind: 'array' })
+      await zarr.get(arr)
+    }
+    await read(await ShardedZarrStore.open(cas, root))
+    expect(peak).toBeGreaterThan(32) // the 64 chunks at once: no store default of 32 in the way
+    peak = 0
+    await read(await ShardedZarrStore.open(cas, root, { concurrency: 3 }))
+    expect(peak).toBeLessThanOrEqual(3)
+  })
+})

@@ -22,11 +22,11 @@ const DEFAULT_RANGE_CACHE_MAX_BYTES = 64 * 1024 * 1024
 /** Options of {@link ZarrHAMTStore}. */
 export interface ZarrHAMTStoreOptions {
   /**
-   * Value loads, sets and deletes in flight at once; zarrita fires every chunk request of a selection
-   * together, and the rest wait their turn. Default 32. Finding a key (the HAMT walk) takes no slot:
-   * the walks of one selection run together, level by level, sharing every node load, and only the
-   * CAS's own limit bounds them, so the two limits never compound into round trips. Give the CAS a
-   * limit at least this high (KuboCAS: `concurrency`).
+   * Sets and deletes in flight at once (default 32), and, when given, value loads too; zarrita fires
+   * every chunk request of a selection together, and the rest wait their turn. By default reads are
+   * bounded by the CAS alone (KuboCAS: its `concurrency`), so raising the CAS's limit is enough and the
+   * two limits never compound. Finding a key (the HAMT walk) never takes a slot: the walks of one
+   * selection run together, level by level, sharing every node load.
    */
   concurrency?: number
   /**
@@ -79,6 +79,8 @@ export class ZarrHAMTStore implements AsyncMutable {
 
   readonly #transform: ValueTransform | undefined
   readonly #limit: LimitFunction
+  /** The limit of value loads: the store's only when `concurrency` was given, else none (the CAS's). */
+  readonly #readLimit: <T>(load: () => Promise<T>) => Promise<T>
   readonly #ranges: ValueCache
   readonly #metadata: MetadataCache
   readonly #writes = new Set<Promise<unknown>>()
@@ -118,6 +120,7 @@ export class ZarrHAMTStore implements AsyncMutable {
     this.hamt = hamt
     this.#transform = options.transform
     this.#limit = pLimit(concurrency)
+    this.#readLimit = options.concurrency === undefined ? (load) => load() : this.#limit
     this.#ranges = new ValueCache(rangeCacheMaxBytes)
     this.#metadata = new MetadataCache(
       this.#transform === undefined ? 'is the dataset encrypted? open it with SimpleEncryptedZarrHAMTStore' : undefined,
@@ -164,10 +167,10 @@ export class ZarrHAMTStore implements AsyncMutable {
     if (pointer === undefined) return undefined
     let slice: Uint8Array
     if (this.#transform === undefined && pointer.code === DAG_PB) {
-      slice = await this.#limit(() => this.hamt.cas.load(pointer, byteRange, { signal }))
+      slice = await this.#readLimit(() => this.hamt.cas.load(pointer, byteRange, { signal }))
     } else {
       const whole = this.#ranges.get(pointer.toString(), async () =>
-        this.#decode(hamtKey, await this.#limit(() => this.hamt.cas.load(pointer))),
+        this.#decode(hamtKey, await this.#readLimit(() => this.hamt.cas.load(pointer))),
       )
       slice = sliceRange(await abortable(whole, signal), byteRange)
     }
@@ -248,7 +251,7 @@ export class ZarrHAMTStore implements AsyncMutable {
   async #read(hamtKey: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
     const pointer = await abortable(this.hamt.getPointer(hamtKey), signal)
     if (pointer === undefined) return undefined
-    return this.#decode(hamtKey, await this.#limit(() => this.hamt.cas.load(pointer, undefined, { signal })))
+    return this.#decode(hamtKey, await this.#readLimit(() => this.hamt.cas.load(pointer, undefined, { signal })))
   }
 
   #decode(hamtKey: string, stored: Uint8Array): Uint8Array {

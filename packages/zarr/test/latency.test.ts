@@ -66,3 +66,17 @@ describe('latency hiding', () => {
     await expect(store.get('/a')).rejects.toThrow(/not found|no block/i)
   })
 })
+
+describe('the store limit and the CAS limit do not compound', () => {
+  test('without concurrency, reads are bounded by the CAS alone; with it, by the store too', async () => {
+    const unbounded = await dataset(500, 5, {})
+    await Promise.all(Array.from({ length: 200 }, (_, i) => unbounded.store.get(`/temp/c/${i}`)))
+    expect(unbounded.cas.maxInFlight).toBeGreaterThan(32)
+    const bounded = await dataset(500, 5, { concurrency: 8 })
+    // Values only (keys found first), so every load in flight is a value load under the store's limit.
+    await Promise.all(Array.from({ length: 200 }, (_, i) => bounded.store.has(`/temp/c/${i}`)))
+    bounded.cas.maxInFlight = 0
+    await Promise.all(Array.from({ length: 200 }, (_, i) => bounded.store.get(`/temp/c/${i}`)))
+    expect(bounded.cas.maxInFlight).toBeLessThanOrEqual(8)
+  })
+})
