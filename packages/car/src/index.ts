@@ -1,0 +1,15 @@
+export { type Block, blockLinks, checkBlock, loadBlock } from './block.js'
+export {
+  BlockDecodeError,
+  BlockMismatchError,
+  CarError,
+  type CarErrorCode,
+  CarFormatError,
+  CarIncompleteError,
+  CarTruncatedError,
+  StoreMismatchError,
+  UnsupportedBlockError,
+} from './errors.js'
+export { type ExportOptions, exportCar } from './export.js'
+export { type BlockPutter, type ImportOptions, type ImportProgress, type ImportResult, importCar } from './import.js'
+export { type WalkOptions, type WalkProgress, walkDag } from './walk.js'
