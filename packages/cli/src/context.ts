@@ -1,0 +1,59 @@
+import type { Readable, Writable } from 'node:stream'
+import type { CID } from '@hamt/core'
+import type { Progress, ProgressStream } from './progress.js'
+import type { LayeredStore } from './stores/layered-store.js'
+
+/** The streams a command runs with: the process's, or a test's. */
+export interface Io {
+  stdin: Readable
+  stdout: Writable & { isTTY?: boolean }
+  stderr: Writable & ProgressStream
+}
+
+/** The values of one option as `parseArgs` gives them. */
+export type OptionValue = string | boolean | (string | boolean)[] | undefined
+
+/** An option of a command, as `node:util` `parseArgs` takes it, with what `--help` says of it. */
+export interface OptionSpec {
+  type: 'string' | 'boolean'
+  short?: string
+  multiple?: boolean
+  /** Placeholder of the value in `--help` (`URL`, `PATH`). */
+  value?: string
+  description: string
+}
+
+/** What a command gets to run. */
+export interface Context {
+  io: Io
+  /** Option values by name. */
+  options: Record<string, OptionValue>
+  /** Arguments after the command name. */
+  positionals: string[]
+  /** The stores named on the command line, as one. */
+  store: LayeredStore
+  /** Roots of the `--car` file, when one was given. */
+  carRoots: CID[]
+  /** `--json`: print one JSON document to stdout. */
+  json: boolean
+  progress: Progress
+  signal: AbortSignal
+}
+
+/** One subcommand of `hamt`. */
+export interface Command {
+  name: string
+  /** One line for `hamt --help`. */
+  summary: string
+  /** Arguments after the command name, as `--help` shows them. */
+  args: string
+  /** More lines for `hamt COMMAND --help`. */
+  details: string
+  options: Record<string, OptionSpec>
+  /** Whether it saves blocks (it then needs `--dir` or `--rpc`). */
+  writes: boolean
+  /** Whether it needs a store at all. */
+  needsStore: boolean
+  /** Runs; returns the exit code (0 when omitted). */
+  run(context: Context): Promise<number | undefined>
+}
