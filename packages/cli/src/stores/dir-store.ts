@@ -36,15 +36,19 @@ export class DirStore implements ContentAddressedStore, BlockPutter {
   }
 
   async save(data: Uint8Array, codec: Codec, options?: CallOptions): Promise<CID> {
+    options?.signal?.throwIfAborted()
     const cid = blake3Cid(data, codec)
-    await this.blockstore.put(cid, data, options)
+    // The signal is checked, not handed down: blockstore-fs adds a listener per call, and a walk runs
+    // dozens at once on the command's one signal.
+    await this.blockstore.put(cid, data)
     return cid
   }
 
   async load(id: CID, range?: ByteRange, options?: CallOptions): Promise<Uint8Array> {
+    options?.signal?.throwIfAborted()
     const parts: Uint8Array[] = []
     try {
-      for await (const part of this.blockstore.get(id, options)) parts.push(part)
+      for await (const part of this.blockstore.get(id)) parts.push(part)
     } catch (cause) {
       if ((cause as { name?: string }).name === 'NotFoundError') throw new BlockNotFoundError(id, `--dir ${this.path}`)
       throw cause
@@ -53,7 +57,8 @@ export class DirStore implements ContentAddressedStore, BlockPutter {
   }
 
   async putBlock(cid: CID, bytes: Uint8Array, options?: CallOptions): Promise<void> {
-    await this.blockstore.put(cid, bytes, options)
+    options?.signal?.throwIfAborted()
+    await this.blockstore.put(cid, bytes)
   }
 
   async close(): Promise<void> {
