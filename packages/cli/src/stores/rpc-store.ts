@@ -116,7 +116,7 @@ export class RpcStore implements ContentAddressedStore, BlockPutter {
     const bytes = new Uint8Array(await response.arrayBuffer())
     if (response.ok) return bytes
     const text = new TextDecoder().decode(bytes.subarray(0, 500))
-    if (/not found|could not find|deadline|timed? ?out|no link named/i.test(text)) {
+    if (/not found|could not find|deadline|timed? ?out|no link named|ENOENT|no such file/i.test(text)) {
       throw new BlockNotFoundError(cid, `${this.url} (${command}: ${text.trim()})`)
     }
     throw new CliError(
