@@ -86,14 +86,26 @@ function collectLinks(value: unknown, links: CID[]): void {
   else for (const item of Object.values(value)) collectLinks(item, links)
 }
 
+/** A store that gives one block as stored (`BlockstoreCAS` and `InMemoryCAS` do). */
+export interface BlockLoader {
+  /** The bytes of the block `cid` names; for a dag-pb CID, the UnixFS node, not the file. */
+  loadBlock(cid: CID, options?: CallOptions): Promise<Uint8Array>
+}
+
 /**
- * Loads the stored bytes of one block. The CID is relabelled `raw` first: a store asked for a dag-pb
- * (UnixFS) CID answers with the file's content, but asked for the same multihash as raw it answers with
- * the block itself. Stores key blocks by multihash (Kubo, blockstore-fs, `@hamt/cas-memory`), so the
- * relabelled CID finds the same block. An identity CID's bytes are in the CID.
+ * Loads the stored bytes of one block: through the store's `loadBlock` when it has one, else through
+ * `load` with the CID relabelled `raw`. A store asked to `load` a dag-pb (UnixFS) CID answers with the
+ * file's content, but asked for the same multihash as raw it answers with the block itself; stores
+ * key blocks by multihash (Kubo, blockstore-fs, `@hamt/cas-memory`), so the relabelled CID finds the
+ * same block. An identity CID's bytes are in the CID.
  */
-export async function loadBlock(cas: ContentAddressedStore, cid: CID, options?: CallOptions): Promise<Uint8Array> {
+export async function loadBlock(
+  cas: ContentAddressedStore & Partial<BlockLoader>,
+  cid: CID,
+  options?: CallOptions,
+): Promise<Uint8Array> {
   if (isInline(cid)) return cid.multihash.digest
+  if (typeof cas.loadBlock === 'function') return cas.loadBlock(cid, options)
   const raw = cid.code === RAW && cid.version === 1 ? cid : CID.createV1(RAW, cid.multihash)
   return cas.load(raw, undefined, options)
 }

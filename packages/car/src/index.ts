@@ -1,4 +1,4 @@
-export { type Block, blockLinks, checkBlock, loadBlock } from './block.js'
+export { type Block, type BlockLoader, blockLinks, checkBlock, loadBlock } from './block.js'
 export {
   BlockDecodeError,
   BlockMismatchError,

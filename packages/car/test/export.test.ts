@@ -5,7 +5,14 @@ import { CarReader } from '@ipld/car/reader'
 import { importBytes } from 'ipfs-unixfs-importer'
 import { fixedSize } from 'ipfs-unixfs-importer/chunker'
 import { describe, expect, test } from 'vitest'
-import { BlockMismatchError, exportCar, UnsupportedBlockError, type WalkProgress, walkDag } from '../src/index.js'
+import {
+  BlockMismatchError,
+  exportCar,
+  importCar,
+  UnsupportedBlockError,
+  type WalkProgress,
+  walkDag,
+} from '../src/index.js'
 import {
   BlockstoreTestCAS,
   blake3UnixfsFile,
@@ -74,6 +81,31 @@ describe('exportCar', () => {
     const codecs = [...blocks.keys()].map((cid) => CID.parse(cid).code)
     expect(codecs.filter((code) => code === 0x70).length).toBe(2) // the two files' dag-pb nodes
     expect(codecs.filter((code) => code === 0x55).length).toBe(9) // their 8 leaves and the HAMT's value
+  })
+
+  test('a HAMT with a value over 1 MiB (a UnixFS file in InMemoryCAS) round-trips through a CAR', async () => {
+    const cas = new InMemoryCAS()
+    const big = new Uint8Array(3 * 1024 * 1024 + 5).map((_, i) => (i * 2654435761) >>> 24)
+    const hamt = await HAMT.build<Uint8Array>({ cas, valuesAreBytes: true })
+    await hamt.set('big', big)
+    await hamt.set('small', new Uint8Array([1]))
+    await hamt.makeReadOnly()
+    const pointer = (await hamt.getPointer('big')) as CID
+    expect(pointer.code).toBe(0x70)
+    const car = await concat(exportCar(cas, hamt.rootNodeId))
+    const { blocks } = await readCar(car)
+    // The root node, the small value, the file's dag-pb node and its 4 leaves (1 MiB each, the last 5 bytes).
+    expect(blocks.size).toBe(2 + 1 + 4)
+    const copy = new InMemoryCAS()
+    await importCar(copy, car)
+    const reread = await HAMT.build<Uint8Array>({
+      cas: copy,
+      rootNodeId: hamt.rootNodeId,
+      readOnly: true,
+      valuesAreBytes: true,
+    })
+    // Compared as Buffers: vitest's toEqual walks a 3 MiB array element by element.
+    expect(Buffer.from((await reread.get('big')) as Uint8Array).equals(big)).toBe(true)
   })
 
   test('a block shared by many parents is written once', async () => {

@@ -1,27 +1,27 @@
 import { access } from 'node:fs/promises'
-import type { BlockPutter } from '@hamt/car'
-import {
-  BlockNotFoundError,
-  type ByteRange,
-  blake3Cid,
-  type CallOptions,
-  type CID,
-  type Codec,
-  type ContentAddressedStore,
-  sliceRange,
-} from '@hamt/core'
+import type { BlockLoader, BlockPutter } from '@hamt/car'
+import { BlockstoreCAS } from '@hamt/cas-blockstore'
+import type { ByteRange, CallOptions, CID, Codec, ContentAddressedStore } from '@hamt/core'
 import { FsBlockstore } from 'blockstore-fs'
 import { CliError, EXIT } from '../exit-codes.js'
 
 /**
- * A store in a directory through blockstore-fs (the layout Helia and js-ipfs use): `save` gives the
- * BLAKE3 CIDs every store of this project gives, `putBlock` holds any block under its own CID.
+ * A store in a directory: blockstore-fs (the layout Helia and js-ipfs use) through `BlockstoreCAS`,
+ * so values get the CIDs Kubo gives (UnixFS files over 1 MiB included) and any block can be put
+ * under its own CID.
+ *
+ * Signals are checked here rather than handed down: blockstore-fs adds a listener per call, and a
+ * walk runs dozens of calls at once on the command's one signal.
  */
-export class DirStore implements ContentAddressedStore, BlockPutter {
+export class DirStore implements ContentAddressedStore, BlockPutter, BlockLoader {
+  readonly #cas: BlockstoreCAS
+
   private constructor(
     readonly path: string,
     readonly blockstore: FsBlockstore,
-  ) {}
+  ) {
+    this.#cas = new BlockstoreCAS(blockstore, { name: `--dir ${path}` })
+  }
 
   /** Opens the blockstore at `path`, creating it only when `create` (a command that writes). */
   static async open(path: string, create: boolean): Promise<DirStore> {
@@ -35,30 +35,24 @@ export class DirStore implements ContentAddressedStore, BlockPutter {
     return new DirStore(path, blockstore)
   }
 
-  async save(data: Uint8Array, codec: Codec, options?: CallOptions): Promise<CID> {
+  save(data: Uint8Array, codec: Codec, options?: CallOptions): Promise<CID> {
     options?.signal?.throwIfAborted()
-    const cid = blake3Cid(data, codec)
-    // The signal is checked, not handed down: blockstore-fs adds a listener per call, and a walk runs
-    // dozens at once on the command's one signal.
-    await this.blockstore.put(cid, data)
-    return cid
+    return this.#cas.save(data, codec)
   }
 
-  async load(id: CID, range?: ByteRange, options?: CallOptions): Promise<Uint8Array> {
+  load(id: CID, range?: ByteRange, options?: CallOptions): Promise<Uint8Array> {
     options?.signal?.throwIfAborted()
-    const parts: Uint8Array[] = []
-    try {
-      for await (const part of this.blockstore.get(id)) parts.push(part)
-    } catch (cause) {
-      if ((cause as { name?: string }).name === 'NotFoundError') throw new BlockNotFoundError(id, `--dir ${this.path}`)
-      throw cause
-    }
-    return sliceRange(parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts), range)
+    return this.#cas.load(id, range)
   }
 
-  async putBlock(cid: CID, bytes: Uint8Array, options?: CallOptions): Promise<void> {
+  loadBlock(cid: CID, options?: CallOptions): Promise<Uint8Array> {
     options?.signal?.throwIfAborted()
-    await this.blockstore.put(cid, bytes)
+    return this.#cas.loadBlock(cid)
+  }
+
+  putBlock(cid: CID, bytes: Uint8Array, options?: CallOptions): Promise<void> {
+    options?.signal?.throwIfAborted()
+    return this.#cas.putBlock(cid, bytes)
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { BlockPutter } from '@hamt/car'
+import { type BlockLoader, type BlockPutter, loadBlock } from '@hamt/car'
 import {
   BlockNotFoundError,
   type ByteRange,
@@ -13,7 +13,7 @@ import { CliError, EXIT } from '../exit-codes.js'
 export interface NamedStore {
   /** `--dir PATH`, `--gateway URL`, … */
   name: string
-  cas: ContentAddressedStore & Partial<BlockPutter>
+  cas: ContentAddressedStore & Partial<BlockPutter> & Partial<BlockLoader>
   close?: () => Promise<void>
 }
 
@@ -21,7 +21,7 @@ export interface NamedStore {
  * The stores of one command line as one: reads try each in order (local ones first) until one has the
  * block; writes go to the one writable store (`--dir` or `--rpc`).
  */
-export class LayeredStore implements ContentAddressedStore, BlockPutter {
+export class LayeredStore implements ContentAddressedStore, BlockPutter, BlockLoader {
   constructor(
     readonly readers: readonly NamedStore[],
     readonly writer: NamedStore | undefined,
@@ -37,11 +37,23 @@ export class LayeredStore implements ContentAddressedStore, BlockPutter {
     await cas.save(bytes, cid.code === 0x71 ? 'dag-cbor' : 'raw', options)
   }
 
-  async load(id: CID, range?: ByteRange, options?: CallOptions): Promise<Uint8Array> {
+  load(id: CID, range?: ByteRange, options?: CallOptions): Promise<Uint8Array> {
+    return this.#first(id, (cas) => cas.load(id, range, options), options)
+  }
+
+  loadBlock(id: CID, options?: CallOptions): Promise<Uint8Array> {
+    return this.#first(id, (cas) => loadBlock(cas, id, options), options)
+  }
+
+  async #first(
+    id: CID,
+    read: (cas: NamedStore['cas']) => Promise<Uint8Array>,
+    options: CallOptions | undefined,
+  ): Promise<Uint8Array> {
     let failure: unknown
     for (const store of this.readers) {
       try {
-        return await store.cas.load(id, range, options)
+        return await read(store.cas)
       } catch (error) {
         options?.signal?.throwIfAborted()
         // Not here, or this store failed: the next may have it. A real failure outranks "not found".
