@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { CID } from '@hamt/core'
+import { CID } from '@hamt/core'
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
 import { hamt, hamtIn, hamtInDir, tempDir } from './helpers.js'
 
@@ -60,6 +60,26 @@ describe('a dataset moved between a directory, a CAR file and an IPFS node', () 
     expect(onNode.code).toBe(0)
     expect(onNode.stdout).toBe(onDisk.stdout)
     expect((await hamt(['get', onNode.stdout.trim(), 'added', '--gateway', gateway])).stdout).toBe('from the cli')
+  })
+
+  test('a value over 1 MiB is a UnixFS file with the same CID through RPC and in a directory', async () => {
+    const big = new Uint8Array(2.5 * 1024 * 1024).map((_, i) => (i * 2654435761) >>> 24)
+    const file = join(work.path, 'big.bin')
+    await writeFile(file, big)
+    const onNode = await hamt(['put', 'new', 'big', '--file', file, '--rpc', rpc])
+    const onDisk = await hamtIn(['put', 'new', 'big', '--file', file, '--dir', dir])
+    expect(onNode.code).toBe(0)
+    expect(onNode.stdout).toBe(onDisk.stdout)
+    const bigRoot = onDisk.stdout.trim()
+    const pointer = JSON.parse((await hamtIn(['ls', bigRoot, '--dir', dir, '-l', '--json'])).stdout)[0].cid as string
+    expect(CID.parse(pointer).code).toBe(0x70) // dag-pb: a UnixFS file
+    const bigCar = join(work.path, 'big.car')
+    expect((await hamtIn(['export', bigRoot, '--dir', dir, '--out', bigCar])).code).toBe(0)
+    const fresh = join(work.path, 'big-copy')
+    expect((await hamtIn(['import', bigCar, '--dir', fresh])).code).toBe(0)
+    expect(JSON.parse((await hamtIn(['verify', bigRoot, '--dir', fresh, '--json'])).stdout).blocks).toBe(1 + 1 + 3)
+    const read = await hamt(['get', bigRoot, 'big', '--gateway', gateway])
+    expect(Buffer.compare(read.bytes, big)).toBe(0)
   })
 
   test('unreachable stores exit 5; a block absent from the node exits 3', async () => {
