@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { KuboCAS } from '@hamt/cas-kubo'
 import { CID } from '@hamt/core'
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
 import { hamt, hamtIn, hamtInDir, tempDir } from './helpers.js'
@@ -28,10 +29,13 @@ afterAll(() => work.remove())
 
 describe('a dataset moved between a directory, a CAR file and an IPFS node', () => {
   test('import into the node over RPC, then read it back over RPC and through gateways', async () => {
-    const imported = await hamt(['import', car, '--rpc', rpc, '--json'])
+    const imported = await hamt(['import', car, '--rpc', rpc, '--pin', '--json'])
     expect(imported.stderr).toBe('')
     expect(imported.code).toBe(0)
-    expect(JSON.parse(imported.stdout).roots).toEqual([root.toString()])
+    expect(JSON.parse(imported.stdout)).toMatchObject({ roots: [root.toString()], pinned: true })
+    const pins = await new KuboCAS({ rpcBaseUrl: rpc }).pinLs({ type: 'recursive' })
+    expect(pins.some((pin) => pin.cid.multihash.bytes.join() === root.multihash.bytes.join())).toBe(true)
+    expect((await hamtIn(['import', car, '--dir', dir, '--pin'])).code).toBe(2)
 
     // In this process too, so coverage sees the RPC store.
     const verified = await hamtIn(['verify', root.toString(), '--rpc', rpc, '--json'])

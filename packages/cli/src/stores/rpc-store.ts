@@ -126,6 +126,11 @@ export class RpcStore implements ContentAddressedStore, BlockPutter {
     )
   }
 
+  /** Pins `cid` and everything under it on the node (`pin/add`, recursive). */
+  pin(cid: CID, options?: CallOptions): Promise<void> {
+    return this.#kubo.pin(cid, options)
+  }
+
   async close(): Promise<void> {
     await this.#kubo.close()
   }
