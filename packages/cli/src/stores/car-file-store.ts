@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs'
 import { type FileHandle, open } from 'node:fs/promises'
+import { multihashKey as keyOf } from '@hamt/car'
 import {
   BlockNotFoundError,
   type ByteRange,
@@ -10,7 +11,6 @@ import {
   resolveRange,
 } from '@hamt/core'
 import { CarIndexer } from '@ipld/car/indexer'
-import { base64 } from 'multiformats/bases/base64'
 import { CliError, EXIT } from '../exit-codes.js'
 
 /**
@@ -63,8 +63,4 @@ export class CarFileStore implements ContentAddressedStore {
   async close(): Promise<void> {
     await this.file.close()
   }
-}
-
-function keyOf(cid: CID): string {
-  return base64.baseEncode(cid.multihash.bytes)
 }
