@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import { parseArgs } from 'node:util'
 import { CID } from '@hamt/core'
 import { COMMANDS } from './commands/index.js'
@@ -25,6 +26,10 @@ export async function main(
   const json = argv.includes('--json')
   try {
     const [name, ...rest] = argv
+    if (name === '--version' || name === '-V') {
+      io.stdout.write(`${version()}\n`)
+      return EXIT.ok
+    }
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
       io.stdout.write(globalHelp())
       return name === undefined ? EXIT.usage : EXIT.ok
@@ -152,6 +157,11 @@ export function expectArguments(context: Context, min: number, max: number): voi
   }
 }
 
+/** This package's version (from its package.json, next to both src/ and dist/). */
+function version(): string {
+  return (createRequire(import.meta.url)('../package.json') as { version: string }).version
+}
+
 function globalHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length))
   return [
@@ -165,7 +175,7 @@ function globalHelp(): string {
     'Stores (any command that reads or writes):',
     ...formatOptions(STORE_OPTIONS),
     '',
-    'Run hamt COMMAND --help for its arguments and options.',
+    'Run hamt COMMAND --help for its arguments and options; hamt --version for the version.',
     'Exit codes: 0 ok, 1 internal error, 2 usage, 3 not found, 4 integrity (bad block, bad CAR,',
     'verify failed), 5 store unreachable, 6 not a dataset / read-only store.',
     '',

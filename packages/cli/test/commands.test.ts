@@ -260,6 +260,7 @@ describe('errors and help', () => {
       expect(run.stdout).toContain(`Usage: hamt ${command}`)
     }
     expect((await hamtIn(['--help'])).stdout).toContain('Commands:')
+    expect((await hamtIn(['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/)
     expect((await hamtIn([])).code).toBe(2)
     expect((await hamtIn(['frobnicate'])).code).toBe(2)
     expect((await hamtIn(['ls', '--frob'])).code).toBe(2)

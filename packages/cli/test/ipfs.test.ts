@@ -84,6 +84,8 @@ describe('a dataset moved between a directory, a CAR file and an IPFS node', () 
     expect(JSON.parse((await hamtIn(['verify', bigRoot, '--dir', fresh, '--json'])).stdout).blocks).toBe(1 + 1 + 3)
     const read = await hamt(['get', bigRoot, 'big', '--gateway', gateway])
     expect(Buffer.compare(read.bytes, big)).toBe(0)
+    const overRpc = await hamtIn(['get', bigRoot, 'big', '--rpc', rpc])
+    expect(Buffer.compare(overRpc.bytes, big)).toBe(0)
   })
 
   test('unreachable stores exit 5; a block absent from the node exits 3', async () => {
