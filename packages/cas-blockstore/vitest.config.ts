@@ -5,7 +5,8 @@ export default mergeConfig(
   shared,
   defineConfig({
     test: {
-      // Two Helia nodes talk over TCP on 127.0.0.1 in one test.
+      // Two Helia nodes talk over TCP on 127.0.0.1 in one test; Helia needs a polyfill on Node 20.
+      setupFiles: ['./test/node20-polyfills.ts'],
       testTimeout: 120_000,
       hookTimeout: 60_000,
       coverage: {

@@ -27,7 +27,8 @@ import { BlockIndex } from './block-index.js'
  * HAMT built on IPFS.
  *
  * Blocks are keyed by multihash, as Kubo keys them, so a CID relabelled with another codec still
- * loads. Saved bytes are copied; loaded bytes are views to be treated as read-only.
+ * loads (except as dag-pb: a dag-pb CID is read as the UnixFS file it names). Saved bytes are
+ * copied; loaded bytes are views to be treated as read-only.
  *
  * @example
  * ```ts
