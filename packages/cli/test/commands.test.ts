@@ -227,6 +227,17 @@ describe('convert and diff', () => {
     expect(put.code).toBe(0)
     const changed = JSON.parse((await hamtIn(['diff', sharded, put.stdout.trim(), '--dir', zdir, '--json'])).stdout)
     expect(changed.changed.map((c: { key: string }) => c.key)).toEqual(['zarr.json'])
+    expect(changed.nodesLoaded).toBe(0) // the shard lists are the same: no shard read
+    // Two chunks rewritten, both in the first shard (chunks 1 and 2 of 4): one shard read per side.
+    const newChunk = new Uint8Array(16).fill(1)
+    const file = join(work.path, 'chunk.bin')
+    await writeFile(file, newChunk)
+    let next = (await hamtIn(['put', sharded, 'temp/c/1/0', '--file', file, '--dir', zdir])).stdout.trim()
+    next = (await hamtIn(['put', next, 'temp/c/0/1', '--file', file, '--dir', zdir])).stdout.trim()
+    const chunks = JSON.parse((await hamtIn(['diff', sharded, next, '--dir', zdir, '--json'])).stdout)
+    expect(chunks.changed.map((c: { key: string }) => c.key)).toEqual(['temp/c/0/1', 'temp/c/1/0'])
+    expect(chunks.added).toEqual([])
+    expect(chunks.nodesLoaded).toBe(2)
   })
 
   test('diff of two HAMTs: added, removed, changed, reading only the subtrees that differ', async () => {
