@@ -52,8 +52,6 @@ export interface Command {
   options: Record<string, OptionSpec>
   /** Whether it saves blocks (it then needs `--dir` or `--rpc`). */
   writes: boolean
-  /** Whether it needs a store at all. */
-  needsStore: boolean
   /** Runs; returns the exit code (0 when omitted). */
   run(context: Context): Promise<number | undefined>
 }

@@ -75,20 +75,6 @@ async function runCommand(
     return EXIT.ok
   }
   const progress = new Progress(io.stderr, io.stderr.isTTY === true && parsed.values.quiet !== true)
-  if (!command.needsStore) {
-    return (
-      (await command.run({
-        io,
-        options: parsed.values,
-        positionals: parsed.positionals,
-        store: undefined as never,
-        carRoots: [],
-        json,
-        progress,
-        signal,
-      })) ?? EXIT.ok
-    )
-  }
   const { store, carRoots } = await openStores(parsed.values, command.writes)
   const context: Context = {
     io,
@@ -109,7 +95,7 @@ async function runCommand(
 }
 
 function allOptions(command: Command): Record<string, OptionSpec> {
-  return { ...command.options, ...(command.needsStore ? STORE_OPTIONS : {}), ...COMMON_OPTIONS }
+  return { ...command.options, ...STORE_OPTIONS, ...COMMON_OPTIONS }
 }
 
 function report(error: unknown, io: Io, json: boolean): number {
@@ -191,7 +177,9 @@ function commandHelp(command: Command): string {
     '',
     'Options:',
     ...formatOptions({ ...command.options, ...COMMON_OPTIONS }),
-    ...(command.needsStore ? ['', 'Stores:', ...formatOptions(STORE_OPTIONS)] : []),
+    '',
+    'Stores:',
+    ...formatOptions(STORE_OPTIONS),
     '',
   ].join('\n')
 }

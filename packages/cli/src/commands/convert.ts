@@ -17,7 +17,6 @@ export const convert: Command = {
     'chunks-per-shard': { type: 'string', value: 'N', description: 'chunk CIDs per shard (default 6250, as py-hamt)' },
   },
   writes: true,
-  needsStore: true,
   async run(context) {
     expectArguments(context, 0, 1)
     const root = rootArgument(context, 0)

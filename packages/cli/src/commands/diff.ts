@@ -27,7 +27,6 @@ export const diff: Command = {
     'Prints "+ key", "- key", "~ key" (sorted by key); exit code 0 whether or not they differ.',
   options: {},
   writes: false,
-  needsStore: true,
   async run(context) {
     expectArguments(context, 2, 2)
     const a = rootArgument(context, 0, 'ROOT_A')

@@ -21,7 +21,6 @@ export const exportCommand: Command = {
     concurrency: { type: 'string', value: 'N', description: 'blocks read ahead (default 16)' },
   },
   writes: false,
-  needsStore: true,
   async run(context) {
     expectArguments(context, 0, 1)
     const root = rootArgument(context, 0)

@@ -19,7 +19,6 @@ export const get: Command = {
     cbor: { type: 'boolean', description: 'decode the value as DAG-CBOR and print it as JSON' },
   },
   writes: false,
-  needsStore: true,
   async run(context) {
     expectArguments(context, 1, 2)
     const root = context.positionals.length === 2 ? rootArgument(context, 0) : carRoot(context)

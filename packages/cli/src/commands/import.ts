@@ -21,7 +21,6 @@ export const importCommand: Command = {
     pin: { type: 'boolean', description: 'with --rpc: pin the roots on the node once every block is in' },
   },
   writes: true,
-  needsStore: true,
   async run(context) {
     expectArguments(context, 1, 1)
     const file = context.positionals[0] as string

@@ -36,7 +36,6 @@ export const info: Command = {
     shallow: { type: 'boolean', description: 'count nodes only, not the values (blocks and bytes are then null)' },
   },
   writes: false,
-  needsStore: true,
   async run(context) {
     expectArguments(context, 0, 1)
     const result = await gatherInfo(context, rootArgument(context, 0))

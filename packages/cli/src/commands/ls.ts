@@ -15,7 +15,6 @@ export const ls: Command = {
     sort: { type: 'boolean', description: 'sort the keys' },
   },
   writes: false,
-  needsStore: true,
   async run(context) {
     expectArguments(context, 0, 1)
     const root = rootArgument(context, 0)

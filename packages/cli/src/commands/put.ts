@@ -23,7 +23,6 @@ export const put: Command = {
     cbor: { type: 'string', value: 'JSON', description: 'the value is JSON, stored DAG-CBOR encoded' },
   },
   writes: true,
-  needsStore: true,
   async run(context) {
     expectArguments(context, 2, 2)
     const [rootText, key] = context.positionals as [string, string]

@@ -15,7 +15,6 @@ export const verify: Command = {
     'altered block (what lies under a missing one cannot be reached) and exits with 4 if any.',
   options: {},
   writes: false,
-  needsStore: true,
   async run(context) {
     expectArguments(context, 0, 1)
     const root = rootArgument(context, 0)
