@@ -42,6 +42,8 @@ export const importCommand: Command = {
     const result = await importCar(context.store, input, {
       signal: context.signal,
       checkComplete: context.options.partial !== true,
+      // A Kubo node takes blocks in batches (one dag/import each): keep enough in flight to fill them.
+      ...(pinner instanceof RpcStore ? { concurrency: 128 } : {}),
       onProgress: ({ blocks, bytes }) => context.progress.update('blocks', blocks, undefined, formatBytes(bytes)),
     })
     if (pinner instanceof RpcStore && context.options.pin === true) {
