@@ -13,6 +13,31 @@ describe('the hamt process', () => {
     expect((await hamt([])).code).toBe(2)
   })
 
+  test('a reader that goes away early (`| head`) ends the command quietly', async () => {
+    const { spawn } = await import('node:child_process')
+    const { hamtInDir, tempDir } = await import('./helpers.js')
+    const work = await tempDir()
+    try {
+      const root = await hamtInDir(work.path, 3000)
+      const code = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          ['--conditions=hamt-source', '--import', 'tsx', 'src/bin.ts', 'ls', root.toString(), '--dir', work.path],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        )
+        let stderr = ''
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString()
+        })
+        child.stdout.once('data', () => child.stdout.destroy())
+        child.on('close', (exit) => resolve({ code: exit, stderr }))
+      })
+      expect(code).toEqual({ code: 0, stderr: '' })
+    } finally {
+      await work.remove()
+    }
+  })
+
   test('usage errors: one line on stderr, exit 2; --json makes it JSON', async () => {
     const run = await hamt(['ls', '--dir', '/tmp', 'not-a-cid'])
     expect(run.code).toBe(2)
