@@ -6,7 +6,9 @@ import { importBytes } from 'ipfs-unixfs-importer'
 import { fixedSize } from 'ipfs-unixfs-importer/chunker'
 import { describe, expect, test } from 'vitest'
 import {
+  BlockDecodeError,
   BlockMismatchError,
+  checkBlock,
   exportCar,
   importCar,
   UnsupportedBlockError,
@@ -218,6 +220,18 @@ describe('walkDag', () => {
     const dagJson = CID.createV1(0x0129, raw.multihash)
     await expect(collect(walkDag(cas, dagJson))).rejects.toBeInstanceOf(UnsupportedBlockError)
     await expect(collect(walkDag(cas, raw, { concurrency: 0 }))).rejects.toThrow(RangeError)
+  })
+
+  test('a block that does not decode as its codec says, and a hash it cannot check', async () => {
+    const cas = new InMemoryCAS()
+    const notCbor = await cas.save(new Uint8Array([0xff, 0x00, 0x13]), 'dag-cbor')
+    const error = await collect(walkDag(cas, notCbor)).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(BlockDecodeError)
+    expect((error as BlockDecodeError).code).toBe('ERR_BLOCK_DECODE')
+    const { sha512 } = await import('multiformats/hashes/sha2')
+    const bytes = new Uint8Array([1, 2, 3])
+    const sha512Cid = CID.createV1(0x55, await sha512.digest(bytes))
+    await expect(checkBlock(sha512Cid, bytes, 'here')).rejects.toBeInstanceOf(UnsupportedBlockError)
   })
 
   test('a seen set smaller than the DAG still walks everything (revisits are allowed)', async () => {
