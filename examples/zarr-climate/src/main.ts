@@ -17,14 +17,14 @@ import { CID, type ContentAddressedStore, HAMT } from '@hamt/core'
 import { ZarrHAMTStore } from '@hamt/zarr'
 import { openZarr } from '@hamt/zarr-open'
 import { ShardedZarrStore } from '@hamt/zarr-sharded'
-import { climateGrid, dateOf, dayOf, VARIABLES, writeClimateDataset } from './dataset.js'
+import { climateGrid, dateOf, dayOf, daysOfYears, VARIABLES, writeClimateDataset } from './dataset.js'
 import { progressBar } from './progress.js'
 import { groupedAreaMeans, nearestIndex, openClimateDataset, readMap, readSeries } from './read.js'
-import { areaWeightedMean, seriesStats } from './stats.js'
+import { areaWeightedMean, countAtLeast, seriesStats, WET_DAY_MM } from './stats.js'
 import { LocalDatasetStore } from './store.js'
 
 const USAGE = `usage: npx -y pnpm@10.34.9 --filter zarr-climate start [-- options]
-  --years N            years of daily data from 2000-01-01 (default 3)
+  --years N            calendar years of daily data from 2000-01-01, leap days included (default 3)
   --days N             days of data instead of --years
   --resolution DEG     grid spacing in degrees, dividing 180 (default 2.5)
   --time-chunk N       days per chunk (default 90)
@@ -72,8 +72,9 @@ function parseCommandLine() {
       throw new UsageError(`--${name} must be a number, got ${JSON.stringify(text)}`)
     return value
   }
+  // Whole calendar years, so a leap year's 31 December is in the data and in its annual mean.
   const days =
-    values.days === undefined ? Math.round(number('years', values.years) * 365.25) : number('days', values.days)
+    values.days === undefined ? asUsage(() => daysOfYears(number('years', values.years))) : number('days', values.days)
   const point = values.point.split(',').map((part) => number('point', part))
   if (point.length !== 2 || Math.abs(point[0] as number) > 90 || Math.abs(point[1] as number) > 180) {
     throw new UsageError(`--point must be LAT,LON in degrees, got ${JSON.stringify(values.point)}`)
@@ -166,7 +167,7 @@ async function main(): Promise<void> {
     if (local !== undefined) {
       await local.setRoot(root)
       console.log(
-        `Saved the root in ${path.join(local.directory, 'root')}: \`pnpm --filter zarr-climate start -- --reopen\` reads it without writing`,
+        `Saved the root in ${path.join(local.directory, 'root')}: \`npx -y pnpm@10.34.9 --filter zarr-climate start -- --reopen\` reads it without writing`,
       )
     } else {
       console.log(`Read it again with \`npx -y pnpm@10.34.9 --filter zarr-climate start -- --kubo --root ${root}\``)
@@ -222,7 +223,7 @@ async function main(): Promise<void> {
   )
   console.log(
     `  precipitation: total ${count(Math.round(pStats.sum))} mm, wettest day ${fmt(pStats.max)} mm (${day(pStats.argmax)}), ` +
-      `${fmt((100 * pStats.positive) / days, 0)}% of days wet`,
+      `${fmt((100 * countAtLeast(pSeries)) / days, 0)}% of days wet (≥ ${WET_DAY_MM} mm)`,
   )
 
   // A map at one time.
@@ -239,7 +240,7 @@ async function main(): Promise<void> {
   )
   console.log(
     `  precipitation: max ${fmt(pMapStats.max)} mm/day, area-weighted mean ${fmt(areaWeightedMean(pMap, dataset.latitude), 2)} mm/day, ` +
-      `${fmt((100 * pMapStats.positive) / pMap.length, 0)}% of cells wet`,
+      `${fmt((100 * countAtLeast(pMap)) / pMap.length, 0)}% of cells wet (≥ ${WET_DAY_MM} mm/day)`,
   )
 
   // Everything: annual global means.
@@ -258,8 +259,14 @@ async function main(): Promise<void> {
   console.log(
     `Annual global means (area-weighted), from all ${mb(bytes)} read in ${fmt(seconds, 2)} s: ${fmt(bytes / 1e6 / seconds)} MB/s`,
   )
+  // A year the data covers only in part is marked: its mean is not an annual mean.
+  const daysIn = new Map<string, number>()
+  for (let t = 0; t < days; t++) daysIn.set(year(t), (daysIn.get(year(t)) ?? 0) + 1)
   for (const [name, mean] of tYears) {
-    console.log(`  ${name}: ${fmt(mean, 2)} °C, ${fmt(pYears.get(name) as number, 2)} mm/day`)
+    const covered = daysIn.get(name) ?? 0
+    const length = dayOf(`${Number(name) + 1}-01-01`) - dayOf(`${name}-01-01`)
+    const partial = covered < length ? ` (${count(covered)} of ${length} days)` : ''
+    console.log(`  ${name}: ${fmt(mean, 2)} °C, ${fmt(pYears.get(name) as number, 2)} mm/day${partial}`)
   }
   if (cas instanceof KuboCAS) await cas.close()
   await local?.close()

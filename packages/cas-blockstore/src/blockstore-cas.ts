@@ -69,8 +69,8 @@ export class BlockstoreCAS implements ContentAddressedStore, BlockReader, BlockW
   }
 
   /**
-   * Stores `data` and returns its CID: CIDv1, `codec`, BLAKE3 for up to 1 MiB; above that the dag-pb
-   * CID of the UnixFS file, whose blocks are all written before it is returned.
+   * Stores a copy of `data` and returns its CID: CIDv1, `codec`, BLAKE3 for up to 1 MiB; above that
+   * the dag-pb CID of the UnixFS file, whose blocks are all written before it is returned.
    *
    * @throws {InvalidOptionError} for a codec other than `'raw'` or `'dag-cbor'`, or data that is not
    * a `Uint8Array`.
@@ -81,9 +81,13 @@ export class BlockstoreCAS implements ContentAddressedStore, BlockReader, BlockW
       throw new InvalidOptionError(`codec must be 'raw' or 'dag-cbor', got ${JSON.stringify(codec)}`)
     }
     if (!(data instanceof Uint8Array)) throw new InvalidOptionError('data must be a Uint8Array')
-    if (spansSeveralChunks(data.length)) return writeUnixFsFile(data, this, options)
-    const cid = blake3Cid(data, codec)
-    await this.putBlock(cid, data, options)
+    // A copy: some blockstores (MemoryBlockstore, so Helia's default) keep the array they are given,
+    // and a caller changing it later must not change a block under its CID. The importer cuts a large
+    // value into views of the array it is given, so that is a copy too.
+    const bytes = data.slice()
+    if (spansSeveralChunks(bytes.length)) return writeUnixFsFile(bytes, this, options)
+    const cid = blake3Cid(bytes, codec)
+    await this.putBlock(cid, bytes, options)
     return cid
   }
 

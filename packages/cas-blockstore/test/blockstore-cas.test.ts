@@ -71,6 +71,20 @@ describe.each([
     expect(equals((await reader.get('k299')) as Uint8Array, entries[300]?.[1] as Uint8Array)).toBe(true)
   })
 
+  it('keeps what was saved when the caller changes its array afterwards', async () => {
+    fixture = await open()
+    const cas = new BlockstoreCAS(fixture.blockstore)
+    const small = text('original')
+    const big = randomBytes(MiB + 3, 9)
+    const expectedBig = big.slice()
+    const smallCid = await cas.save(small, 'raw')
+    const bigCid = await cas.save(big, 'raw')
+    small.fill(0)
+    big.fill(0)
+    expect(new TextDecoder().decode(await cas.load(smallCid))).toBe('original')
+    expect(equals(await cas.load(bigCid), expectedBig)).toBe(true)
+  })
+
   it('gives a typed not-found error naming the CID and the store', async () => {
     fixture = await open()
     const cas = new BlockstoreCAS(fixture.blockstore, { name: 'my store' })

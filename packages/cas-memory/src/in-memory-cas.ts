@@ -63,7 +63,8 @@ export class InMemoryCAS implements ContentAddressedStore, BlockReader, BlockWri
       throw new InvalidOptionError(`codec must be 'raw' or 'dag-cbor', got ${JSON.stringify(codec)}`)
     }
     if (!(data instanceof Uint8Array)) throw new InvalidOptionError('data must be a Uint8Array')
-    if (spansSeveralChunks(data.length)) return writeUnixFsFile(data, this, options)
+    // The importer cuts the value into views of the array it is given: give it a copy.
+    if (spansSeveralChunks(data.length)) return writeUnixFsFile(data.slice(), this, options)
     const cid = blake3Cid(data, codec)
     this.#add(cid, data.slice())
     return cid

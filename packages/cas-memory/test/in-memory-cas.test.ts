@@ -99,6 +99,11 @@ describe('InMemoryCAS', () => {
     await expect(cas.load(cid, { offset: data.length + 1 })).rejects.toBeInstanceOf(InvalidRangeError)
     // Block-level reads give the UnixFS node, not the file.
     expect((await cas.loadBlock(cid)).length).toBeLessThan(300)
+    // The caller's array is not kept.
+    const expected = data.slice()
+    data.fill(1)
+    expect(await cas.load(cid)).toEqual(expected)
+    data.set(expected)
     // Exactly 1 MiB is still one block with the codec asked for.
     const one = await cas.save(data.subarray(0, 1_048_576), 'raw')
     expect(one.code).toBe(0x55)

@@ -17,6 +17,7 @@ export interface BlockReader {
 
 /** Block-level writes: stores `bytes` under `cid` (which already names them). */
 export interface BlockWriter {
+  /** Stores `bytes` under `cid`; may keep `bytes` as given (no copy). */
   putBlock(cid: CID, bytes: Uint8Array, options?: CallOptions): Promise<void>
 }
 

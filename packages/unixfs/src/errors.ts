@@ -8,7 +8,9 @@ export type UnixFsErrorCode = 'ERR_NOT_A_UNIXFS_FILE'
  * not decode). The message names the CID and what was found; `cause` is the decoder's error.
  */
 export class NotAUnixFsFileError extends Error {
+  /** Always `'ERR_NOT_A_UNIXFS_FILE'`. */
   readonly code: UnixFsErrorCode = 'ERR_NOT_A_UNIXFS_FILE'
+  /** The CID that was read. */
   readonly cid: CID
 
   constructor(cid: CID, reason: string, options?: ErrorOptions) {

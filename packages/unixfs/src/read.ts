@@ -58,5 +58,10 @@ export async function readUnixFsFile(
   } catch (error) {
     throw rethrown(error)
   }
-  return concatChunks(chunks, end - start)
+  const read = chunks.reduce((sum, chunk) => sum + chunk.length, 0)
+  if (read !== end - start) {
+    // The leaves hold less (or more) than the root's sizes say: a damaged or forged file.
+    throw new NotAUnixFsFileError(cid, `its blocks hold ${read} bytes of bytes ${start}-${end - 1}, not ${end - start}`)
+  }
+  return concatChunks(chunks, read)
 }

@@ -10,6 +10,7 @@ export const KUBO_ADD_SETTINGS = {
   maxChildrenPerNode: 174,
   /** Leaves are raw blocks, not UnixFS nodes. */
   rawLeaves: true,
+  /** CIDv1 for every block (Kubo's `cid-version=1`). */
   cidVersion: 1,
 } as const
 

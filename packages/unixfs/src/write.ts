@@ -14,7 +14,8 @@ import { KUBO_ADD_SETTINGS } from './settings.js'
  * exactly the CID Kubo's `add` returns for the same bytes.
  *
  * Blocks go to `target` children first, so a reader never meets a link to a missing block once the
- * root is returned.
+ * root is returned. Leaves are views of `data`, not copies: a target that keeps them needs `data`
+ * unchanged afterwards (the stores pass a copy).
  */
 export async function writeUnixFsFile(data: Uint8Array, target: BlockWriter, options?: CallOptions): Promise<CID> {
   options?.signal?.throwIfAborted()

@@ -26,6 +26,13 @@ async function add(data: Uint8Array): Promise<CID> {
 }
 
 describe('the same CIDs as the IPFS node’s add', () => {
+  it('exactly 1 MiB: one raw block', async () => {
+    const data = randomBytes(1_048_576, 10)
+    const ours = await writeUnixFsFile(data, new MapBlocks())
+    expect(ours.code).toBe(0x55)
+    expect(ours.toString()).toBe((await add(data)).toString())
+  })
+
   for (const [label, size, seed] of [
     ['3 MB', 3_000_000, 11],
     ['5 MB', 5_000_000, 12],

@@ -132,6 +132,22 @@ describe('readUnixFsFile', () => {
     await expect(readUnixFsFile(bad, store)).rejects.toBeInstanceOf(NotAUnixFsFileError)
   })
 
+  it('refuses a file whose leaves hold less than its root says', async () => {
+    const { CID } = await import('multiformats/cid')
+    const { blake3Hasher } = await import('@hamt/core')
+    const store = new MapBlocks()
+    const leaf = randomBytes(100, 9)
+    const leafCid = blake3Cid(leaf, 'raw')
+    await store.putBlock(leafCid, leaf)
+    // A root claiming 200 bytes in one leaf of 100.
+    const unixfs = new UnixFS({ type: 'file' })
+    unixfs.addBlockSize(200n)
+    const rootBytes = dagPb.encode(dagPb.prepare({ Data: unixfs.marshal(), Links: [{ Hash: leafCid, Tsize: 100 }] }))
+    const root = CID.createV1(DAG_PB, await blake3Hasher.digest(rootBytes))
+    await store.putBlock(root, rootBytes)
+    await expect(readUnixFsFile(root, store)).rejects.toBeInstanceOf(NotAUnixFsFileError)
+  })
+
   it('honours an aborted signal', async () => {
     const store = new MapBlocks()
     const root = await writeUnixFsFile(randomBytes(2 * MiB, 8), store)

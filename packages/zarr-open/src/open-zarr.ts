@@ -71,7 +71,12 @@ export async function openZarrWithLayout(
   cas: ContentAddressedStore,
   root: CID,
   options: OpenZarrOptions = {},
-): Promise<{ layout: ZarrLayout; store: OpenedZarrStore }> {
+): Promise<{
+  /** Which layout the root holds. */
+  layout: ZarrLayout
+  /** The store opened on it, read-only. */
+  store: OpenedZarrStore
+}> {
   const bytes = await cas.load(root)
   let decoded: unknown
   try {

@@ -240,7 +240,12 @@ export class ShardedZarrStore implements AsyncMutable {
   }
 
   /** Bytes of memory the shard cache holds now, and how many shards. */
-  get shardCacheStats(): { bytes: number; shards: number } {
+  get shardCacheStats(): {
+    /** Bytes of memory held, estimated. */
+    bytes: number
+    /** Shards held. */
+    shards: number
+  } {
     return { bytes: this.#shards.bytes, shards: this.#shards.size }
   }
 
