@@ -20,7 +20,7 @@ export const STORE_OPTIONS: Record<string, OptionSpec> = {
     type: 'string',
     multiple: true,
     value: 'URL',
-    description: 'an IPFS HTTP gateway (read-only; repeat for fallbacks, tried in order)',
+    description: 'an IPFS HTTP gateway (read-only; repeat it: a failing or slow one is set aside, the next asked)',
   },
   timeout: {
     type: 'string',
@@ -69,9 +69,18 @@ export async function openStores(
       const store = new RpcStore(checkUrl('--rpc', rpc), timeoutMs)
       opened.push({ name: `--rpc ${rpc}`, cas: store, close: () => store.close() })
     }
-    for (const gateway of gateways) {
-      const store = new KuboCAS({ gatewayBaseUrl: checkUrl('--gateway', gateway), timeoutMs, maxRetries: 1 })
-      opened.push({ name: `--gateway ${gateway}`, cas: store, close: () => store.close() })
+    if (gateways.length > 0) {
+      // One KuboCAS over every gateway: it sets a failing or slow one aside for a while and asks the next.
+      const store = new KuboCAS({
+        gatewayBaseUrls: gateways.map((gateway) => checkUrl('--gateway', gateway)),
+        timeoutMs,
+        maxRetries: 1,
+      })
+      opened.push({
+        name: gateways.map((gateway) => `--gateway ${gateway}`).join(' '),
+        cas: store,
+        close: () => store.close(),
+      })
     }
   } catch (error) {
     await Promise.allSettled(opened.map((store) => store.close?.()))
