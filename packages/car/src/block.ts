@@ -9,7 +9,9 @@ import { BlockDecodeError, BlockMismatchError, UnsupportedBlockError } from './e
 
 /** A block: bytes and the CID that names them. */
 export interface Block {
+  /** The block's CID. */
   cid: CID
+  /** The block's bytes, as stored (for a dag-pb CID, the UnixFS node). */
   bytes: Uint8Array
 }
 

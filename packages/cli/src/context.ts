@@ -1,13 +1,24 @@
 import type { Readable, Writable } from 'node:stream'
 import type { CID } from '@hamt/core'
-import type { Progress, ProgressStream } from './progress.js'
+import type { Progress } from './progress.js'
 import type { LayeredStore } from './stores/layered-store.js'
 
 /** The streams a command runs with: the process's, or a test's. */
 export interface Io {
+  /** What `import -` and `put --file -` read. */
   stdin: Readable
-  stdout: Writable & { isTTY?: boolean }
-  stderr: Writable & ProgressStream
+  /** Results: text, JSON, or bytes (`get`, `export`). */
+  stdout: Writable & TerminalInfo
+  /** Errors, and progress when it is a terminal. */
+  stderr: Writable & TerminalInfo
+}
+
+/** What a stream says of the terminal behind it (as `process.stdout` does). */
+export interface TerminalInfo {
+  /** Whether it is a terminal: progress is drawn on stderr only then, and `export` refuses one for stdout. */
+  isTTY?: boolean
+  /** Its width in characters, for the progress line. */
+  columns?: number
 }
 
 /** The values of one option as `parseArgs` gives them. */

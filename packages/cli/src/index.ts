@@ -1,3 +1,3 @@
-export type { Command, Context, Io } from './context.js'
+export type { Io, TerminalInfo } from './context.js'
 export { CliError, EXIT } from './exit-codes.js'
 export { main } from './main.js'
