@@ -135,7 +135,7 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
     this.trustless = options.trustless ?? false
     this.verifyFiles = options.verifyFiles ?? true
     this.#maxFileBytes = checkPositiveInteger('maxFileBytes', options.maxFileBytes ?? 1024 ** 3, 1)
-    this.concurrency = checkPositiveInteger('concurrency', options.concurrency ?? 32, 1)
+    this.concurrency = checkPositiveInteger('concurrency', options.concurrency ?? 128, 1)
     const policy = {
       maxRetries: checkPositiveInteger('maxRetries', options.maxRetries ?? 3, 0),
       initialDelayMs: checkNonNegative('initialDelayMs', options.initialDelayMs ?? 1000),

@@ -68,7 +68,7 @@ export interface KuboCASOptions {
    * `true` for the defaults, or the batch limits. Default `false`.
    */
   bulkWrites?: boolean | BulkWriteOptions
-  /** Requests in flight at once, shared by every call of this instance. Default 32. */
+  /** Requests in flight at once, shared by every call of this instance. Default 128: zarrita asks for every chunk of a selection together, and at gateway latencies 32 left readers waiting on the limit (py-hamt uses 32). */
   concurrency?: number
   /** Retries after the first attempt, on network errors, timeouts, 429 and 5xx. Default 3. */
   maxRetries?: number

@@ -9,7 +9,7 @@ describe('KuboCAS options', () => {
     expect(cas.gatewayBaseUrl).toBe('http://127.0.0.1:8080')
     expect(cas.hasher).toBe('blake3')
     expect(cas.chunker).toBe('size-1048576')
-    expect(cas.concurrency).toBe(32)
+    expect(cas.concurrency).toBe(128)
     expect(cas.pinOnAdd).toBe(false)
     expect(cas.gatewayBaseUrls).toEqual(['http://127.0.0.1:8080'])
     expect(cas.verifyFiles).toBe(true)
