@@ -11,7 +11,7 @@ import {
   UncommittedChangesError,
 } from './errors.js'
 import { flush } from './flush.js'
-import { blake3HashFn, type HashFn } from './hash.js'
+import { blake3HashFn, type HashFn, hashKey } from './hash.js'
 import { insertEntry } from './insert.js'
 import { lookup } from './lookup.js'
 import { childPath, decodeNode, HamtNode, nodeMemory } from './node.js'
@@ -71,7 +71,6 @@ export const MAX_VALUE_BYTES = 1.5 * 1024 * 1024 * 1024
 const DEFAULT_CACHE_MAX_BYTES = 64 * 1024 * 1024
 /** Node saves in flight at once while committing. */
 const FLUSH_CONCURRENCY = 32
-const utf8 = new TextEncoder()
 const ignore = (): void => {}
 
 /**
@@ -622,25 +621,8 @@ export class HAMT<V = unknown> {
   }
 
   #hash(key: string): Uint8Array {
-    const hash = this.hashFn(utf8Bytes(key))
-    if (!(hash instanceof Uint8Array) || hash.length === 0) {
-      throw new InvalidOptionError('hashFn must return a non-empty Uint8Array')
-    }
-    return hash
+    return hashKey(this.hashFn, key)
   }
-}
-
-/** UTF-8 bytes of a key; short ASCII keys (the usual kind) skip TextEncoder's native call. */
-function utf8Bytes(key: string): Uint8Array {
-  const length = key.length
-  if (length > 64) return utf8.encode(key)
-  const bytes = new Uint8Array(length)
-  for (let i = 0; i < length; i++) {
-    const code = key.charCodeAt(i)
-    if (code > 0x7f) return utf8.encode(key)
-    bytes[i] = code
-  }
-  return bytes
 }
 
 function checkKey(key: unknown): asserts key is string {
