@@ -285,42 +285,66 @@ export class HAMT<V = unknown> {
    * @throws {InvalidValueError} when `value` cannot be encoded or is bigger than
    * {@link MAX_VALUE_BYTES} (the HAMT is left unchanged).
    */
-  async set(key: string, value: V, options: WriteOptions = {}): Promise<void> {
-    checkKey(key)
-    const { signal } = options
-    const bytes = this.#encodeValue(key, value)
-    const hash = this.#hash(key)
-    const save = (): Promise<CID> => abortable(this.cas.save(bytes, 'raw', { signal }), signal)
-    // Values are saved concurrently; only the tree updates wait their turn. While a switch to
-    // read-only is queued, the save waits to see whether the switch happened.
-    let saved: Promise<CID> | undefined
-    if (!this.#queuedReadOnly) {
-      saved = save()
-      saved.catch(ignore)
-    }
-    let started = false
-    await abortable(
-      this.#enqueue(async () => {
+  set(key: string, value: V, options?: WriteOptions): Promise<void> {
+    // Not async: a bulk load is mostly this, and when nothing needs loading the only promises made are
+    // the value's save, the queue's, and the insert's after the save.
+    try {
+      checkKey(key)
+      const signal = options?.signal
+      const bytes = this.#encodeValue(key, value)
+      const hash = this.#hash(key)
+      // Values are saved concurrently; only the tree updates wait their turn. While a switch to
+      // read-only is queued, the save waits to see whether the switch happened.
+      let saved = this.#queuedReadOnly ? undefined : this.#saveValue(bytes, signal)
+      let started = false
+      const result = this.#enqueue(() => {
         if (this.#readOnly) throw new ReadOnlyError('set')
         signal?.throwIfAborted()
         started = true
-        const pointer = await (saved ?? save())
-        await this.#spillIfOver(signal)
-        const root = this.#rootNode()
-        // Not `+= await`: loading children adds to the total meanwhile.
-        const added = await insertEntry(
-          root instanceof HamtNode ? root : await root,
-          key,
-          hash,
-          pointer,
-          this.#writeContext,
-          signal,
-        )
-        this.#writeBytes += added
-      }),
+        saved ??= this.#saveValue(bytes, signal)
+        return saved.then((pointer) => this.#insert(key, hash, pointer, signal))
+      })
+      return signal === undefined ? result : abortable(result, signal, () => started)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /** Saves a value's bytes as a raw block; a failure surfaces where the save is awaited. */
+  #saveValue(bytes: Uint8Array, signal: AbortSignal | undefined): Promise<CID> {
+    const saved = abortable(this.cas.save(bytes, 'raw', signal === undefined ? undefined : { signal }), signal)
+    saved.catch(ignore)
+    return saved
+  }
+
+  /** Write mode: points `key` at `pointer`; synchronous when nothing needs loading or spilling. */
+  #insert(key: string, hash: Uint8Array, pointer: CID, signal: AbortSignal | undefined): void | Promise<void> {
+    const root = this.#root
+    if (this.#writeBytes > this.#maxBytes || !(root instanceof HamtNode)) {
+      return this.#insertAfterLoads(key, hash, pointer, signal)
+    }
+    const added = insertEntry(root, key, hash, pointer, this.#writeContext, signal)
+    if (typeof added === 'number') this.#writeBytes += added
+    // Not `+= await`: loading children adds to the total meanwhile.
+    else
+      return added.then((bytes) => {
+        this.#writeBytes += bytes
+      })
+  }
+
+  /** {@link HAMT.#insert} when the tree is over its budget or its root is not loaded. */
+  async #insertAfterLoads(key: string, hash: Uint8Array, pointer: CID, signal: AbortSignal | undefined): Promise<void> {
+    await this.#spillIfOver(signal)
+    const root = this.#rootNode()
+    const added = await insertEntry(
+      root instanceof HamtNode ? root : await root,
+      key,
+      hash,
+      pointer,
+      this.#writeContext,
       signal,
-      () => started,
     )
+    this.#writeBytes += added
   }
 
   /**
@@ -517,9 +541,10 @@ export class HAMT<V = unknown> {
     }
   }
 
-  #enqueue<T>(operation: () => Promise<T>): Promise<T> {
-    const result = this.#queue.then(operation)
-    this.#queue = result.then(ignore, ignore)
+  #enqueue<T>(operation: () => T | PromiseLike<T>): Promise<T> {
+    // The next operation runs once this one settles either way (it ignores the outcome it is given).
+    const result = this.#queue.then(operation, operation)
+    this.#queue = result
     return result
   }
 
