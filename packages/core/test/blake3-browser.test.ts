@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { blake3 as browserBlake3, blake3Text as browserBlake3Text } from '../src/blake3/browser.js'
-import { blake3 as nodeBlake3, blake3Into, blake3Text as nodeBlake3Text } from '../src/blake3/node.js'
+import { blake3Into, blake3 as nodeBlake3, blake3Text as nodeBlake3Text } from '../src/blake3/node.js'
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 
