@@ -11,7 +11,7 @@ import {
   UncommittedChangesError,
 } from './errors.js'
 import { flush } from './flush.js'
-import { blake3HashFn, type HashFn, hashKey } from './hash.js'
+import { blake3HashFn, type HashFn, hashKey, hashKeyView } from './hash.js'
 import { insertEntry } from './insert.js'
 import { lookup } from './lookup.js'
 import { childPath, decodeNode, HamtNode, nodeMemory } from './node.js'
@@ -394,10 +394,11 @@ export class HAMT<V = unknown> {
 
   #pointer(key: string): CID | undefined | Promise<CID | undefined> {
     checkKey(key)
-    const hash = this.#hash(key)
     const ctx = this.#readOnly ? this.#readContext : this.#peekContext
     const root = this.#rootNode()
-    return root instanceof HamtNode ? lookup(root, key, hash, ctx) : root.then((r) => lookup(r, key, hash, ctx))
+    if (!(root instanceof HamtNode)) return root.then((r) => lookup(r, key, this.#hash(key), ctx))
+    // A view of the hash, not a copy: `lookup` reads it only while it runs synchronously.
+    return lookup(root, key, hashKeyView(this.hashFn, key), ctx)
   }
 
   /**

@@ -1,5 +1,5 @@
 import { from } from 'multiformats/hashes/hasher'
-import { blake3, blake3Text } from '#blake3'
+import { blake3, blake3Text, blake3TextView } from '#blake3'
 import { InvalidOptionError } from './errors.js'
 
 /**
@@ -26,6 +26,14 @@ export function hashKey(hashFn: HashFn, key: string): Uint8Array {
     throw new InvalidOptionError('hashFn must return a non-empty Uint8Array')
   }
   return hash
+}
+
+/**
+ * {@link hashKey}, but the default hash's answer may be a view that the next hash overwrites (no copy
+ * is made): for a reader that is done with it before anything else can hash.
+ */
+export function hashKeyView(hashFn: HashFn, key: string): Uint8Array {
+  return hashFn === blake3HashFn ? blake3TextView(key) : hashKey(hashFn, key)
 }
 
 /** UTF-8 bytes of a key; short ASCII keys (the usual kind) skip TextEncoder's native call. */

@@ -22,3 +22,8 @@ const utf8 = new TextEncoder()
 export function blake3Text(text: string): Uint8Array<ArrayBuffer> {
   return nobleBlake3(utf8.encode(text)) as Uint8Array<ArrayBuffer>
 }
+
+/** {@link blake3Text}; the Node version returns a view that the next hash overwrites. */
+export function blake3TextView(text: string): Uint8Array {
+  return blake3Text(text)
+}
