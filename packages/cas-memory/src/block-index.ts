@@ -112,7 +112,7 @@ export class BlockIndex {
       if (old[at + 1] === 0) continue
       let slot = (old[at] as number) & mask
       while (table[slot * STRIDE + 1] !== 0) slot = (slot + 1) & mask
-      table.set(old.subarray(at, at + STRIDE), slot * STRIDE)
+      for (let i = 0; i < STRIDE; i++) table[slot * STRIDE + i] = old[at + i] as number
     }
     this.#table = table
     this.#mask = mask

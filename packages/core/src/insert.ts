@@ -48,7 +48,8 @@ function insertFrom(
     if (index === undefined) throw new HashCollisionError([key], ctx.maxBucketSize)
     const slot = node.slots[index]
     if (slot === undefined) {
-      node.slots[index] = new Map([[key, value]])
+      const bucket: Bucket = new Map()
+      node.slots[index] = bucket.set(key, value)
       break
     }
     if (slot instanceof Map) {
