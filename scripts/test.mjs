@@ -44,7 +44,15 @@ const packageDirs = ['packages', 'examples', 'benchmarks'].flatMap((group) =>
 for (const dir of packageDirs) rmSync(join(dir, '.test-results.json'), { force: true })
 
 const filters = skippedPackages.map((p) => `--filter=!${p.name}`)
-const status = run('npx', ['turbo', 'run', 'test', '--concurrency=1', '--continue', ...filters, ...process.argv.slice(2)])
+const status = run('npx', [
+  'turbo',
+  'run',
+  'test',
+  '--concurrency=1',
+  '--continue',
+  ...filters,
+  ...process.argv.slice(2),
+])
 
 let passed = 0
 let failed = 0
