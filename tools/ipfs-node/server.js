@@ -21,10 +21,13 @@ if (typeof Promise.withResolvers !== 'function') {
 }
 
 import http from 'node:http'
+import { CarWriter } from '@ipld/car/writer'
+import * as dagPb from '@ipld/dag-pb'
 import { blake3 } from '@noble/hashes/blake3'
 import { create } from 'ipfs-core'
 import { HttpGateway } from 'ipfs-http-gateway'
 import { HttpApi } from 'ipfs-http-server'
+import { UnixFS } from 'ipfs-unixfs'
 import { CID } from 'multiformats/cid'
 import { from } from 'multiformats/hashes/hasher'
 
@@ -158,6 +161,14 @@ async function handleGateway(req, res) {
   }
   const wantsRawBlock =
     (req.headers.accept ?? '').includes('application/vnd.ipld.raw') || url.searchParams.get('format') === 'raw'
+  const wantsCar =
+    (req.headers.accept ?? '').includes('application/vnd.ipld.car') || url.searchParams.get('format') === 'car'
+  // Bridge 6: js-ipfs's gateway has no CAR answers (trustless gateway `?format=car`); serve them here.
+  if (cid !== undefined && wantsCar && req.method === 'GET') {
+    req.resume()
+    await serveCar(res, cid, url.searchParams)
+    return
+  }
   // Bridge 2: js-ipfs's gateway answers 500 for non-dag-pb CIDs, where Kubo serves the block's bytes;
   // it also ignores `Accept: application/vnd.ipld.raw` (trustless gateway block requests).
   if (cid === undefined || (cid.code === DAG_PB && !wantsRawBlock) || (req.method !== 'GET' && req.method !== 'HEAD')) {
@@ -204,6 +215,71 @@ async function handleGateway(req, res) {
     'content-range': `bytes ${range.start}-${range.end - 1}/${bytes.length}`,
   })
   res.end(req.method === 'HEAD' ? undefined : bytes.subarray(range.start, range.end))
+}
+
+/**
+ * A CAR of `root` as a trustless gateway sends it (IPIP-402): `dag-scope=block` is the root alone,
+ * `entity` (the default here) a UnixFS file's blocks in depth-first order, only those overlapping
+ * `entity-bytes=from:to` when given (negative values count from the end, `to` may be `*`).
+ */
+async function serveCar(res, root, params) {
+  if (!(await hasBlock(root))) {
+    res.writeHead(404, { 'content-type': 'text/plain', ...CORS })
+    res.end(`ipfs resolve -r /ipfs/${root}: block not found locally (offline node)`)
+    return
+  }
+  const scope = params.get('dag-scope') ?? 'entity'
+  const rootBytes = await ipfs.block.get(root, { timeout: 5000 })
+  let span = null
+  if (root.code === DAG_PB && params.has('entity-bytes')) {
+    const size = Number(UnixFS.unmarshal(dagPb.decode(rootBytes).Data).fileSize())
+    const match = /^(-?\d+):(-?\d+|\*)$/.exec(params.get('entity-bytes'))
+    if (!match) {
+      res.writeHead(400, { 'content-type': 'text/plain', ...CORS })
+      res.end('invalid entity-bytes')
+      return
+    }
+    const from = Number(match[1]) < 0 ? Math.max(0, size + Number(match[1])) : Number(match[1])
+    const to = match[2] === '*' ? size - 1 : Number(match[2]) < 0 ? size + Number(match[2]) : Number(match[2])
+    span = { start: from, end: Math.min(to, size - 1) + 1 }
+  }
+  const { writer, out } = CarWriter.create([root])
+  res.writeHead(200, {
+    'content-type': 'application/vnd.ipld.car; version=1; order=dfs; dups=n',
+    'cache-control': 'public, max-age=29030400, immutable',
+    'x-ipfs-path': `/ipfs/${root}`,
+    'x-ipfs-roots': root.toString(),
+    ...CORS,
+  })
+  const piping = (async () => {
+    for await (const chunk of out) res.write(chunk)
+    res.end()
+  })()
+  const sent = new Set()
+  const visit = async (cid, bytes, offset) => {
+    if (!sent.has(cid.toString())) {
+      sent.add(cid.toString())
+      await writer.put({ cid, bytes })
+    }
+    if (scope === 'block' || cid.code !== DAG_PB) return
+    const node = dagPb.decode(bytes)
+    const unixfs = UnixFS.unmarshal(node.Data)
+    let at = offset + (unixfs.data?.length ?? 0)
+    for (let i = 0; i < node.Links.length; i++) {
+      const size = Number(unixfs.blockSizes[i])
+      if (span === null || (at < span.end && at + size > span.start)) {
+        const child = CID.asCID(node.Links[i].Hash) ?? CID.decode(node.Links[i].Hash.bytes)
+        await visit(child, await ipfs.block.get(child, { timeout: 5000 }), at)
+      }
+      at += size
+    }
+  }
+  try {
+    await visit(root, rootBytes, 0)
+  } finally {
+    await writer.close()
+  }
+  await piping
 }
 
 async function hasBlock(cid) {

@@ -212,6 +212,20 @@ export async function writeClimateDataset(
   return { grid, storedBytes }
 }
 
+/**
+ * Days in the first `years` calendar years from {@link EPOCH}, leap days included: 366 for 1 (2000
+ * is a leap year), 1,096 for 3, 1,827 for 5. A fraction of a year counts that fraction of the next
+ * year's days, rounded. A whole year so always ends on its 31 December, which an annual mean needs.
+ */
+export function daysOfYears(years: number): number {
+  if (!(years > 0) || !Number.isFinite(years)) throw new RangeError(`years must be a positive number, got ${years}`)
+  const start = Number(EPOCH.slice(0, 4))
+  const whole = Math.floor(years)
+  const yearStart = (n: number): number => dayOf(`${String(start + n).padStart(4, '0')}-01-01`)
+  const next = yearStart(whole + 1) - yearStart(whole)
+  return yearStart(whole) + Math.round((years - whole) * next)
+}
+
 /** The date (`YYYY-MM-DD`) of a value of the `time` coordinate. */
 export function dateOf(day: number | bigint): string {
   return new Date(Date.parse(EPOCH) + Number(day) * DAY_MS).toISOString().slice(0, 10)

@@ -2,7 +2,7 @@
  * Writes a synthetic climate dataset with zarrita into a HAMT, then reopens it read-only by root
  * CID and reads a time series, a map, and everything (annual global means).
  *
- *   npx -y pnpm@10.34.9 --filter zarr-climate start                 # into the file-system store, then read
+ *   npx -y pnpm@10.34.9 --filter zarr-climate start                 # into blockstore-fs on disk, then read
  *   npx -y pnpm@10.34.9 --filter zarr-climate start -- --reopen     # read what the last run wrote
  *   npx -y pnpm@10.34.9 --filter zarr-climate start -- --kubo       # into a local Kubo node instead
  *   npx -y pnpm@10.34.9 --filter zarr-climate start -- --layout sharded   # py-hamt's sharded layout (v2) instead of a HAMT
@@ -17,26 +17,25 @@ import { CID, type ContentAddressedStore, HAMT } from '@hamt/core'
 import { ZarrHAMTStore } from '@hamt/zarr'
 import { openZarr } from '@hamt/zarr-open'
 import { ShardedZarrStore } from '@hamt/zarr-sharded'
-import { FileSystemCAS } from 'custom-cas'
-import { climateGrid, dateOf, dayOf, VARIABLES, writeClimateDataset } from './dataset.js'
+import { climateGrid, dateOf, dayOf, daysOfYears, VARIABLES, writeClimateDataset } from './dataset.js'
 import { progressBar } from './progress.js'
 import { groupedAreaMeans, nearestIndex, openClimateDataset, readMap, readSeries } from './read.js'
-import { areaWeightedMean, seriesStats } from './stats.js'
+import { areaWeightedMean, countAtLeast, seriesStats, WET_DAY_MM } from './stats.js'
+import { LocalDatasetStore } from './store.js'
 
-const REF = 'zarr-climate'
 const USAGE = `usage: npx -y pnpm@10.34.9 --filter zarr-climate start [-- options]
-  --years N            years of daily data from 2000-01-01 (default 3)
+  --years N            calendar years of daily data from 2000-01-01, leap days included (default 3)
   --days N             days of data instead of --years
   --resolution DEG     grid spacing in degrees, dividing 180 (default 2.5)
   --time-chunk N       days per chunk (default 90)
   --point LAT,LON      where to read a time series (default 52.5,13.4)
   --date YYYY-MM-DD    which day's map to read (default 2001-07-01, or the last day)
-  --data-dir DIR       where the file-system store lives (default examples/zarr-climate/.hamt-data,
-                       or $HAMT_DATA_DIR)
+  --data-dir DIR       where the local store (blockstore-fs) lives (default
+                       examples/zarr-climate/.hamt-data, or $HAMT_DATA_DIR)
   --layout L           hamt (default) or sharded: py-hamt's ShardedZarrStore (v2); reads open either
   --reopen             read the dataset the last run saved instead of writing
   --root CID           read the dataset with this root CID instead of writing
-  --kubo               use a local Kubo node instead of the file-system store
+  --kubo               use a local Kubo node instead of the local store
   --rpc-url URL        Kubo RPC API (default http://127.0.0.1:5001)
   --gateway-url URL    IPFS gateway for reads (default http://127.0.0.1:8080)`
 
@@ -73,8 +72,9 @@ function parseCommandLine() {
       throw new UsageError(`--${name} must be a number, got ${JSON.stringify(text)}`)
     return value
   }
+  // Whole calendar years, so a leap year's 31 December is in the data and in its annual mean.
   const days =
-    values.days === undefined ? Math.round(number('years', values.years) * 365.25) : number('days', values.days)
+    values.days === undefined ? asUsage(() => daysOfYears(number('years', values.years))) : number('days', values.days)
   const point = values.point.split(',').map((part) => number('point', part))
   if (point.length !== 2 || Math.abs(point[0] as number) > 90 || Math.abs(point[1] as number) > 180) {
     throw new UsageError(`--point must be LAT,LON in degrees, got ${JSON.stringify(values.point)}`)
@@ -125,22 +125,22 @@ async function main(): Promise<void> {
   const nLon = grid.longitude.length
 
   let cas: ContentAddressedStore
-  let fileStore: FileSystemCAS | undefined
+  let local: LocalDatasetStore | undefined
   if (options.kubo) {
     await checkKubo(options.kubo.rpcBaseUrl)
     cas = new KuboCAS(options.kubo)
     console.log(`Store: Kubo (RPC ${options.kubo.rpcBaseUrl}, reads through ${options.kubo.gatewayBaseUrl})`)
   } else {
-    fileStore = new FileSystemCAS({ directory: path.join(options.dataDir, 'zarr-climate') })
-    cas = fileStore
-    console.log(`Store: file system, ${fileStore.directory} (--kubo for a local Kubo node)`)
+    local = await LocalDatasetStore.open(path.join(options.dataDir, 'zarr-climate'))
+    cas = local.cas
+    console.log(`Store: blockstore-fs, ${local.blocksDirectory} (--kubo for a local Kubo node)`)
   }
 
   let root = options.root
   if (root === undefined && options.reopen) {
-    root = await fileStore?.getRef(REF)
+    root = await local?.getRoot()
     if (root === undefined)
-      throw new UsageError(`--reopen: no dataset saved yet in ${fileStore?.directory}; run without --reopen first`)
+      throw new UsageError(`--reopen: no dataset saved yet in ${local?.directory}; run without --reopen first`)
   }
 
   if (root === undefined) {
@@ -164,9 +164,11 @@ async function main(): Promise<void> {
         `in ${fmt(seconds, 2)} s: ${fmt(grid.rawBytes / 1e6 / seconds)} MB/s`,
     )
     console.log(`Root CID: ${root}`)
-    if (fileStore !== undefined) {
-      await fileStore.setRef(REF, root)
-      console.log(`Saved as ref "${REF}": \`pnpm --filter zarr-climate start -- --reopen\` reads it without writing`)
+    if (local !== undefined) {
+      await local.setRoot(root)
+      console.log(
+        `Saved the root in ${path.join(local.directory, 'root')}: \`npx -y pnpm@10.34.9 --filter zarr-climate start -- --reopen\` reads it without writing`,
+      )
     } else {
       console.log(`Read it again with \`npx -y pnpm@10.34.9 --filter zarr-climate start -- --kubo --root ${root}\``)
     }
@@ -221,7 +223,7 @@ async function main(): Promise<void> {
   )
   console.log(
     `  precipitation: total ${count(Math.round(pStats.sum))} mm, wettest day ${fmt(pStats.max)} mm (${day(pStats.argmax)}), ` +
-      `${fmt((100 * pStats.positive) / days, 0)}% of days wet`,
+      `${fmt((100 * countAtLeast(pSeries)) / days, 0)}% of days wet (≥ ${WET_DAY_MM} mm)`,
   )
 
   // A map at one time.
@@ -238,7 +240,7 @@ async function main(): Promise<void> {
   )
   console.log(
     `  precipitation: max ${fmt(pMapStats.max)} mm/day, area-weighted mean ${fmt(areaWeightedMean(pMap, dataset.latitude), 2)} mm/day, ` +
-      `${fmt((100 * pMapStats.positive) / pMap.length, 0)}% of cells wet`,
+      `${fmt((100 * countAtLeast(pMap)) / pMap.length, 0)}% of cells wet (≥ ${WET_DAY_MM} mm/day)`,
   )
 
   // Everything: annual global means.
@@ -257,10 +259,17 @@ async function main(): Promise<void> {
   console.log(
     `Annual global means (area-weighted), from all ${mb(bytes)} read in ${fmt(seconds, 2)} s: ${fmt(bytes / 1e6 / seconds)} MB/s`,
   )
+  // A year the data covers only in part is marked: its mean is not an annual mean.
+  const daysIn = new Map<string, number>()
+  for (let t = 0; t < days; t++) daysIn.set(year(t), (daysIn.get(year(t)) ?? 0) + 1)
   for (const [name, mean] of tYears) {
-    console.log(`  ${name}: ${fmt(mean, 2)} °C, ${fmt(pYears.get(name) as number, 2)} mm/day`)
+    const covered = daysIn.get(name) ?? 0
+    const length = dayOf(`${Number(name) + 1}-01-01`) - dayOf(`${name}-01-01`)
+    const partial = covered < length ? ` (${count(covered)} of ${length} days)` : ''
+    console.log(`  ${name}: ${fmt(mean, 2)} °C, ${fmt(pYears.get(name) as number, 2)} mm/day${partial}`)
   }
   if (cas instanceof KuboCAS) await cas.close()
+  await local?.close()
 }
 
 /** Runs a check of the dataset module, reporting a bad value as a usage error. */
@@ -288,7 +297,7 @@ async function checkKubo(rpcBaseUrl: string): Promise<void> {
   } catch (error) {
     throw new UsageError(
       `No Kubo RPC API answers at ${rpcBaseUrl} (${(error as Error).message}). Start one with \`ipfs daemon\`, ` +
-        'pass --rpc-url, or run without --kubo to use the file-system store.',
+        'pass --rpc-url, or run without --kubo to use the local store.',
     )
   }
 }

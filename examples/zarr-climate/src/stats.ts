@@ -51,3 +51,16 @@ export function areaWeightedMean(map: ArrayLike<number>, latitude: ArrayLike<num
   }
   return weighted / weights
 }
+
+/**
+ * Precipitation that makes a day (or a cell on a day) wet, in mm: the usual threshold (WMO's and
+ * ETCCDI's wet-day definition), so drizzle and rounding noise do not count as rain.
+ */
+export const WET_DAY_MM = 1
+
+/** How many of `values` are at least `threshold` (by default: wet days, {@link WET_DAY_MM}). */
+export function countAtLeast(values: ArrayLike<number>, threshold = WET_DAY_MM): number {
+  let count = 0
+  for (let i = 0; i < values.length; i++) if ((values[i] as number) >= threshold) count++
+  return count
+}

@@ -1,6 +1,17 @@
+import { BlockNotFoundError, HamtError } from '@hamt/core'
 import type { KyInstance } from 'ky'
 import type pLimit from 'p-limit'
-import { ClosedError, KuboRequestError, type RequestContext } from './errors.js'
+import {
+  ClosedError,
+  IntegrityError,
+  InvalidResponseError,
+  KuboRequestError,
+  type RequestContext,
+  ResponseTooLargeError,
+  RetryLaterError,
+  UnverifiableError,
+} from './errors.js'
+import type { TargetPool } from './targets.js'
 
 /** How requests are retried and timed. */
 export interface RetryPolicy {
@@ -8,32 +19,76 @@ export interface RetryPolicy {
   initialDelayMs: number
   backoffFactor: number
   timeoutMs: number
+  /** Longest `Retry-After` waited for; a longer one fails at once with a RetryLaterError. */
+  maxRetryAfterMs: number
+  /** When set, a second request goes to another target if the first has not finished after this. */
+  hedgeDelayMs: number | undefined
 }
 
 /** One HTTP request as KuboCAS makes it. */
-export interface RequestSpec extends RequestContext {
+export interface AttemptSpec extends RequestContext {
   method: 'GET' | 'POST'
   headers?: Record<string, string>
   body?: () => FormData
-  /** Statuses handed back to the caller (all others are errors; 429 and 5xx are retried first). */
-  accept: (status: number) => boolean
   signal?: AbortSignal | undefined
+  /** Called when the request gets its slot of the concurrency limit and starts. */
+  onStart?: (() => void) | undefined
 }
 
-/** A response with its body read in full. */
-export interface FullResponse {
-  status: number
-  headers: Headers
-  body: Uint8Array
-  attempts: number
+/** A request run against one of several targets (gateways, or the one RPC API). */
+export interface RunSpec extends Omit<AttemptSpec, 'url'> {
+  /** The URL of the request on `target`. */
+  url: (target: string) => string
+}
+
+/** Reads a response within the attempt's time limit; `signal` aborts when the attempt does. */
+export type ResponseReader<T> = (response: Response, signal: AbortSignal, url: string) => Promise<T>
+
+/** A response status the caller does not accept. `final` ones are not retried. */
+export class StatusError extends Error {
+  constructor(
+    readonly status: number,
+    readonly headers: Headers,
+    readonly text: string | undefined,
+    readonly final: boolean,
+  ) {
+    super(`HTTP ${status}`)
+    this.name = 'StatusError'
+  }
+}
+
+/** An attempt ran past `timeoutMs`. */
+class AttemptTimeout extends Error {
+  constructor(timeoutMs: number) {
+    super(`timed out after ${timeoutMs} ms`)
+    this.name = 'AttemptTimeout'
+  }
+}
+
+/** Errors that say one server sent bad data: another server may do better. */
+function isServerFault(error: unknown): boolean {
+  return (
+    error instanceof IntegrityError || error instanceof ResponseTooLargeError || error instanceof InvalidResponseError
+  )
 }
 
 const ERROR_TEXT_LIMIT = 300
+/** Most bytes of an error response read, to quote the server's explanation. */
+const ERROR_BODY_LIMIT = 64 * 1024
+
+interface Failure {
+  target: string
+  url: string
+  error: unknown
+}
+
+type Outcome<T> = { value: T; winner: string; losers: string[] } | { failures: Failure[] }
 
 /**
  * Runs requests for one KuboCAS: every attempt takes a slot of the shared concurrency limit, has its
  * own timeout (body included), and failures that may be transient are retried with exponential
- * backoff and jitter, honouring `Retry-After`.
+ * backoff and jitter, honouring `Retry-After` up to a limit. With several targets, a failing one is
+ * set aside and the next takes over at once; a slow one can be hedged.
  */
 export class RequestRunner {
   readonly #ky: KyInstance
@@ -62,58 +117,132 @@ export class RequestRunner {
     this.#onClose.clear()
   }
 
-  async request(spec: RequestSpec): Promise<FullResponse> {
-    const { maxRetries } = this.#policy
-    let lastError: unknown
-    let lastStatus: number | undefined
-    let lastText: string | undefined
-    let lastReason = ''
-    for (let attempt = 1; attempt <= maxRetries + 1; attempt++) {
+  /**
+   * Runs `read` on a response from one of `pool`'s targets, retrying and moving to another target
+   * as the failure calls for. Each target is tried once before the retries (`maxRetries`) count.
+   */
+  async run<T>(spec: RunSpec, pool: TargetPool, read: ResponseReader<T>): Promise<T> {
+    const tried = new Set<string>()
+    const maxRequests = this.#policy.maxRetries + pool.size
+    let requests = 0
+    let sleeps = 0
+    let last: { url: string; error: unknown } | undefined
+    while (requests < maxRequests) {
       this.#checkLive(spec)
-      let retryAfterMs: number | undefined
-      try {
-        const response = await this.#limited(() => this.#attempt(spec), spec)
-        if (spec.accept(response.status)) return { ...response, attempts: attempt }
-        lastStatus = response.status
-        lastText = errorText(response.body)
-        lastError = undefined
-        lastReason = statusReason(response.status)
-        if (!isRetryableStatus(response.status) || isCommandError(response.status, response.body)) {
-          throw new KuboRequestError(spec, {
-            status: response.status,
-            attempts: attempt,
-            reason: lastReason,
-            responseText: lastText,
-          })
-        }
-        retryAfterMs = parseRetryAfter(response.headers.get('retry-after'))
-      } catch (error) {
-        if (error instanceof KuboRequestError) throw error
-        this.#checkLive(spec)
-        lastError = error
-        lastStatus = undefined
-        lastText = undefined
-        lastReason =
-          error instanceof AttemptTimeout
-            ? error.message
-            : `network error: ${(error as Error)?.message ?? String(error)}`
+      const { target, fresh } = pool.pick(tried)
+      if (!fresh && requests > 0) {
+        sleeps++
+        await this.#sleep(this.#backoff(sleeps, pool.retryWait(target)), spec)
       }
-      if (attempt <= maxRetries) await this.#sleep(this.#backoff(attempt, retryAfterMs), spec)
+      const hedge =
+        this.#policy.hedgeDelayMs === undefined || requests + 1 >= maxRequests
+          ? undefined
+          : pool.pickFresh(new Set([...tried, target]))
+      const outcome = await this.#race(spec, target, hedge, read)
+      if ('value' in outcome) {
+        pool.succeeded(outcome.winner)
+        for (const loser of outcome.losers) pool.setAside(loser)
+        return outcome.value
+      }
+      requests += outcome.failures.length
+      for (const { target: failed, url, error } of outcome.failures) {
+        this.#checkLive(spec)
+        tried.add(failed)
+        last = { url, error }
+        const context = { ...spec, url }
+        if (error instanceof StatusError) {
+          if (error.final) {
+            throw new KuboRequestError(context, {
+              status: error.status,
+              attempts: requests,
+              reason: statusReason(error.status),
+              responseText: error.text,
+            })
+          }
+          const retryAfterMs = parseRetryAfter(error.headers.get('retry-after'))
+          if (retryAfterMs !== undefined && retryAfterMs > this.#policy.maxRetryAfterMs) {
+            pool.setAside(failed, retryAfterMs)
+            if (pool.pickFresh(tried) === undefined) {
+              throw new RetryLaterError(context, retryAfterMs, this.#policy.maxRetryAfterMs)
+            }
+            continue
+          }
+          pool.setAside(failed, retryAfterMs)
+        } else if (error instanceof BlockNotFoundError) {
+          // Another gateway may have it; not a fault of this one.
+          if (pool.pickFresh(tried) === undefined) throw error
+        } else if (isServerFault(error)) {
+          pool.setAside(failed)
+          if (pool.pickFresh(tried) === undefined) throw error
+        } else if (isFinal(error)) {
+          throw error
+        } else {
+          // Network errors, timeouts, cut bodies: worth another try, elsewhere if possible.
+          pool.setAside(failed)
+        }
+      }
     }
-    throw new KuboRequestError(
-      spec,
-      {
-        status: lastStatus,
-        attempts: maxRetries + 1,
-        reason: `${lastReason} (retries exhausted)`,
-        responseText: lastText,
-      },
-      lastError === undefined ? undefined : { cause: lastError },
-    )
+    throw exhausted(spec, last, requests)
+  }
+
+  /** Runs `read` on `primary`, and on `hedge` too if `primary` has not finished after the hedge delay. */
+  #race<T>(spec: RunSpec, primary: string, hedge: string | undefined, read: ResponseReader<T>): Promise<Outcome<T>> {
+    return new Promise<Outcome<T>>((resolve) => {
+      const failures: Failure[] = []
+      const running = new Map<string, AbortController>()
+      let settled = false
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const settle = (outcome: Outcome<T>): void => {
+        settled = true
+        clearTimeout(timer)
+        for (const controller of running.values()) controller.abort(new Error('another request answered first'))
+        resolve(outcome)
+      }
+      const launch = (target: string, onStart?: () => void): void => {
+        const controller = new AbortController()
+        running.set(target, controller)
+        const url = spec.url(target)
+        const signal = spec.signal === undefined ? controller.signal : AbortSignal.any([spec.signal, controller.signal])
+        this.once({ ...spec, url, signal, onStart }, read).then(
+          (value) => {
+            if (settled) return
+            running.delete(target)
+            // Whoever failed or is still running lost to another gateway: it is set aside.
+            const losers = [...failures.map((failure) => failure.target), ...running.keys()]
+            settle({ value, winner: target, losers })
+          },
+          (error: unknown) => {
+            if (settled) return
+            running.delete(target)
+            failures.push({ target, url, error })
+            // With nothing else running (the hedge not started yet, or failed too), the loop moves on.
+            if (running.size === 0) settle({ failures })
+          },
+        )
+      }
+      // The hedge delay runs from when the primary request leaves the queue of the concurrency
+      // limit: time spent waiting for a slot says nothing about the gateway.
+      const startHedge =
+        hedge === undefined
+          ? undefined
+          : (): void => {
+              if (settled) return
+              timer = setTimeout(() => {
+                if (!settled) launch(hedge)
+              }, this.#policy.hedgeDelayMs)
+            }
+      launch(primary, startHedge)
+    })
+  }
+
+  /** One request in a slot of the limit, `read` included, within `timeoutMs`. */
+  once<T>(spec: AttemptSpec, read: ResponseReader<T>): Promise<T> {
+    this.#checkLive(spec)
+    return this.#limited(() => this.#attempt(spec, read), spec)
   }
 
   /** Runs `task` in a slot of the concurrency limit; leaves the queue at once if the call is aborted. */
-  #limited<T>(task: () => Promise<T>, spec: RequestSpec): Promise<T> {
+  #limited<T>(task: () => Promise<T>, spec: AttemptSpec): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let settled = false
       const cleanup = (): void => {
@@ -133,6 +262,7 @@ export class RequestRunner {
       this.#onClose.add(onAbort)
       this.#limit(async () => {
         if (settled) return
+        spec.onStart?.()
         try {
           resolve(await task())
         } catch (error) {
@@ -144,7 +274,7 @@ export class RequestRunner {
     })
   }
 
-  async #attempt(spec: RequestSpec): Promise<Omit<FullResponse, 'attempts'>> {
+  async #attempt<T>(spec: AttemptSpec, read: ResponseReader<T>): Promise<T> {
     const controller = new AbortController()
     const { timeoutMs } = this.#policy
     const timer = setTimeout(() => controller.abort(new AttemptTimeout(timeoutMs)), timeoutMs)
@@ -163,8 +293,8 @@ export class RequestRunner {
         timeout: false,
         throwHttpErrors: false,
       })
-      const body = new Uint8Array(await response.arrayBuffer())
-      return { status: response.status, headers: response.headers, body }
+      // The timer still runs: the time limit covers reading the body, not just the headers.
+      return await read(response, controller.signal, spec.url)
     } catch (error) {
       // fetch reports every abort alike; say which one it was.
       if (controller.signal.aborted) throw controller.signal.reason
@@ -176,20 +306,20 @@ export class RequestRunner {
     }
   }
 
-  #checkLive(spec: RequestSpec): void {
+  #checkLive(spec: Pick<AttemptSpec, 'operation' | 'signal'>): void {
     if (this.#closed) throw new ClosedError(spec.operation)
     spec.signal?.throwIfAborted()
   }
 
-  #backoff(attempt: number, retryAfterMs: number | undefined): number {
+  #backoff(attempt: number, retryAfterMs: number): number {
     const { initialDelayMs, backoffFactor } = this.#policy
     const base = initialDelayMs * backoffFactor ** (attempt - 1)
     // "Equal jitter": at least half the exponential delay, so retries of many callers spread out.
     const jittered = base / 2 + Math.random() * (base / 2)
-    return retryAfterMs === undefined ? jittered : Math.max(retryAfterMs, jittered)
+    return Math.max(retryAfterMs, jittered)
   }
 
-  #sleep(ms: number, spec: RequestSpec): Promise<void> {
+  #sleep(ms: number, spec: Pick<AttemptSpec, 'operation' | 'signal'>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const done = (): void => {
         clearTimeout(timer)
@@ -214,12 +344,126 @@ export class RequestRunner {
   }
 }
 
-/** An attempt ran past `timeoutMs`. */
-class AttemptTimeout extends Error {
-  constructor(timeoutMs: number) {
-    super(`timed out after ${timeoutMs} ms`)
-    this.name = 'AttemptTimeout'
+/** The error when every attempt failed in a way worth retrying. */
+function exhausted(spec: RunSpec, last: { url: string; error: unknown } | undefined, attempts: number): Error {
+  const error = last?.error
+  if (isServerFault(error)) return error as Error
+  const context = { ...spec, url: last?.url ?? spec.url('') }
+  if (error instanceof StatusError) {
+    return new KuboRequestError(context, {
+      status: error.status,
+      attempts,
+      reason: `${statusReason(error.status)} (retries exhausted)`,
+      responseText: error.text,
+    })
   }
+  const reason =
+    error instanceof AttemptTimeout ? error.message : `network error: ${(error as Error)?.message ?? String(error)}`
+  return new KuboRequestError(
+    context,
+    { status: undefined, attempts, reason: `${reason} (retries exhausted)` },
+    error === undefined ? undefined : { cause: error },
+  )
+}
+
+/**
+ * Errors that another attempt would not change: a bad range, a closed instance, an unverifiable CID.
+ * Network errors, timeouts and cut bodies are not among them.
+ */
+function isFinal(error: unknown): boolean {
+  return (
+    error instanceof HamtError ||
+    error instanceof UnverifiableError ||
+    error instanceof ClosedError ||
+    error instanceof KuboRequestError ||
+    error instanceof RetryLaterError
+  )
+}
+
+/**
+ * Reads a body of at most `limit` bytes, as a stream: a `Content-Length` above the limit fails before
+ * any byte is read, and a body that goes past it stops being read there. Either way the connection is
+ * closed and a {@link ResponseTooLargeError} thrown, so memory stays bounded whatever the server sends.
+ */
+export async function readCapped(
+  response: Response,
+  limit: number,
+  signal: AbortSignal,
+  context: Pick<RequestContext, 'url' | 'cid'>,
+): Promise<Uint8Array> {
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN)
+  if (declared > limit) {
+    await response.body?.cancel().catch(() => {})
+    throw new ResponseTooLargeError(context, limit, declared)
+  }
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for await (const chunk of bodyChunks(response, signal)) {
+    total += chunk.length
+    if (total > limit) throw new ResponseTooLargeError(context, limit, total)
+    chunks.push(chunk)
+  }
+  return concat(chunks, total)
+}
+
+/**
+ * A response body's chunks. Stops (and cancels the stream, closing the connection) when the
+ * consumer stops early or `signal` aborts: fetch implementations do not all stop a body read on abort.
+ */
+export async function* bodyChunks(response: Response, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+  if (response.body === null) return
+  const reader = response.body.getReader()
+  const onAbort = (): void => void reader.cancel(signal.reason).catch(() => {})
+  signal.addEventListener('abort', onAbort, { once: true })
+  let finished = false
+  try {
+    while (true) {
+      signal.throwIfAborted()
+      const { done, value } = await reader.read()
+      signal.throwIfAborted()
+      if (done) {
+        finished = true
+        return
+      }
+      yield value
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+    if (!finished) await reader.cancel().catch(() => {})
+  }
+}
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array
+  const out = new Uint8Array(total)
+  let at = 0
+  for (const chunk of chunks) {
+    out.set(chunk, at)
+    at += chunk.length
+  }
+  return out
+}
+
+/**
+ * Reads the answer's status: returns it when `accept`ed, else reads the start of the body (servers
+ * explain themselves there) and throws a {@link StatusError}, final unless worth retrying.
+ */
+export async function checkStatus(
+  response: Response,
+  accept: (status: number) => boolean,
+  signal: AbortSignal,
+): Promise<number> {
+  if (accept(response.status)) return response.status
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for await (const chunk of bodyChunks(response, signal)) {
+    chunks.push(chunk)
+    total += chunk.length
+    if (total >= ERROR_BODY_LIMIT) break
+  }
+  const body = concat(chunks, total)
+  const retryable = isRetryableStatus(response.status) && !isCommandError(response.status, body)
+  throw new StatusError(response.status, response.headers, errorText(body), !retryable)
 }
 
 function isRetryableStatus(status: number): boolean {

@@ -1,9 +1,13 @@
+export type { BulkWriteOptions } from './bulk-import.js'
 export {
   ClosedError,
   IntegrityError,
+  InvalidResponseError,
   type KuboErrorCode,
   KuboRequestError,
   type RequestContext,
+  ResponseTooLargeError,
+  RetryLaterError,
   UnverifiableError,
 } from './errors.js'
 export { parseRetryAfter } from './http.js'

@@ -1,6 +1,7 @@
 import {
   BlockNotFoundError,
   type ByteRange,
+  blake3Hasher,
   type CallOptions,
   type Codec,
   type ContentAddressedStore,
@@ -10,23 +11,54 @@ import {
   sliceRange,
 } from '@hamt/core'
 import ky, { type KyInstance } from 'ky'
+import type { MultihashDigest } from 'multiformats/cid'
 import { CID } from 'multiformats/cid'
+import { sha256, sha512 } from 'multiformats/hashes/sha2'
 import pLimit from 'p-limit'
-import { ClosedError, IntegrityError, KuboRequestError, UnverifiableError } from './errors.js'
-import { type FullResponse, RequestRunner } from './http.js'
+import { BulkImporter } from './bulk-import.js'
+import { entityBytes, isEmptyRange, MAX_BLOCK_BYTES, readVerifiedFile } from './car-file.js'
+import {
+  ClosedError,
+  IntegrityError,
+  InvalidResponseError,
+  KuboRequestError,
+  ResponseTooLargeError,
+  UnverifiableError,
+} from './errors.js'
+import { bodyChunks, checkStatus, RequestRunner, type ResponseReader, readCapped } from './http.js'
 import {
   checkChunker,
   checkHasher,
   checkNonNegative,
   checkPositiveInteger,
-  DEFAULT_GATEWAY_BASE_URL,
   DEFAULT_RPC_BASE_URL,
   defaultHeaders,
+  gatewayUrls,
   type KuboCASOptions,
   normaliseBaseUrl,
-  normaliseGatewayUrl,
 } from './options.js'
+import { TargetPool } from './targets.js'
 import { canVerify, DAG_PB, mismatch } from './verify.js'
+
+/** Hash functions computed here for bulk writes, by Kubo's name. */
+const LOCAL_HASHERS: Readonly<
+  Record<string, { digest(data: Uint8Array): Promise<MultihashDigest> | MultihashDigest }>
+> = {
+  blake3: blake3Hasher,
+  'sha2-256': sha256,
+  'sha2-512': sha512,
+}
+
+/** Largest RPC answer read (`pin/ls` of a node with many pins is the largest). */
+const RPC_BODY_LIMIT = 256 * 1024 * 1024
+const CAR_ACCEPT = 'application/vnd.ipld.car; version=1; order=dfs; dups=n'
+
+/** What an HTTP answer read in full gave. */
+interface FullResponse {
+  status: number
+  headers: Headers
+  body: Uint8Array
+}
 
 const CODEC_CODES: Readonly<Record<Codec, number>> = { raw: 0x55, 'dag-cbor': 0x71 }
 const IDENTITY = 0x00
@@ -36,7 +68,9 @@ export type PinType = 'direct' | 'recursive' | 'indirect'
 
 /** One entry of {@link KuboCAS.pinLs}. */
 export interface Pin {
+  /** The pinned CID. */
   cid: CID
+  /** How it is pinned: by itself, with everything it links to, or through a recursive pin's parent. */
   type: PinType
 }
 
@@ -45,10 +79,11 @@ export interface Pin {
  * `save` adds through a Kubo node's RPC API (`/api/v0/add`), `load` reads through an HTTP gateway
  * (`/ipfs/{cid}`), so read-only use needs only a gateway, from Node or from a browser.
  *
- * Beyond py-hamt: bytes of single-block CIDs (raw, dag-cbor) are checked against the CID (BLAKE3,
- * SHA2-256, SHA2-512) and a mismatch is an {@link IntegrityError}; requests share one concurrency
- * limit, time out, and are retried with backoff on network errors, timeouts, 429 and 5xx; every call
- * takes an `AbortSignal`.
+ * Beyond py-hamt: every byte read is checked against its CID (BLAKE3, SHA2-256, SHA2-512), UnixFS
+ * files block by block through CARs, and a mismatch is an {@link IntegrityError}; answers are read
+ * as bounded streams; several gateways with cooldowns and optional hedging; requests share one
+ * concurrency limit, time out (body included), and are retried with backoff on network errors,
+ * timeouts, 429 and 5xx; every call takes an `AbortSignal`.
  *
  * @example
  * ```ts
@@ -63,8 +98,10 @@ export interface Pin {
 export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
   /** RPC API base URL, without a trailing slash. */
   readonly rpcBaseUrl: string
-  /** Gateway base URL, without `/ipfs` or a trailing slash. */
+  /** The first (preferred) gateway's base URL, without `/ipfs` or a trailing slash. */
   readonly gatewayBaseUrl: string
+  /** Every gateway, in order of preference. */
+  readonly gatewayBaseUrls: readonly string[]
   /** Multihash name Kubo hashes saved data with. */
   readonly hasher: string
   /** Kubo chunker spec used when saving. */
@@ -75,24 +112,43 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
   readonly concurrency: number
   /** Whether reads go to a trustless gateway (raw blocks, every byte checked). */
   readonly trustless: boolean
+  /** Whether UnixFS files are read as CARs and checked block by block. */
+  readonly verifyFiles: boolean
 
   readonly #runner: RequestRunner
+  readonly #gateways: TargetPool
+  readonly #rpcPool: TargetPool
+  readonly #maxFileBytes: number
+  /** Batches saves into `dag/import` CARs, when `bulkWrites` asks for it. */
+  readonly #bulk: BulkImporter | undefined
+  /** Gateways found not to serve CARs: their files are read unchecked (outside trustless mode). */
+  readonly #noCar = new Set<string>()
 
   constructor(options: KuboCASOptions = {}) {
     if (options === null || typeof options !== 'object') throw new InvalidOptionError('options must be an object')
     this.rpcBaseUrl = normaliseBaseUrl('rpcBaseUrl', options.rpcBaseUrl ?? DEFAULT_RPC_BASE_URL)
-    this.gatewayBaseUrl = normaliseGatewayUrl(options.gatewayBaseUrl ?? DEFAULT_GATEWAY_BASE_URL)
+    this.gatewayBaseUrls = Object.freeze(gatewayUrls(options))
+    this.gatewayBaseUrl = this.gatewayBaseUrls[0] as string
     this.hasher = checkHasher(options.hasher ?? 'blake3')
     this.chunker = checkChunker(options.chunker ?? 'size-1048576')
     this.pinOnAdd = options.pinOnAdd ?? false
     this.trustless = options.trustless ?? false
-    this.concurrency = checkPositiveInteger('concurrency', options.concurrency ?? 32, 1)
+    this.verifyFiles = options.verifyFiles ?? true
+    this.#maxFileBytes = checkPositiveInteger('maxFileBytes', options.maxFileBytes ?? 1024 ** 3, 1)
+    this.concurrency = checkPositiveInteger('concurrency', options.concurrency ?? 128, 1)
     const policy = {
       maxRetries: checkPositiveInteger('maxRetries', options.maxRetries ?? 3, 0),
       initialDelayMs: checkNonNegative('initialDelayMs', options.initialDelayMs ?? 1000),
       backoffFactor: checkNonNegative('backoffFactor', options.backoffFactor ?? 2, 1),
       timeoutMs: checkPositiveInteger('timeoutMs', options.timeoutMs ?? 60_000, 1),
+      maxRetryAfterMs: checkNonNegative('maxRetryAfterMs', options.maxRetryAfterMs ?? 60_000),
+      hedgeDelayMs:
+        options.hedgeDelayMs === undefined ? undefined : checkNonNegative('hedgeDelayMs', options.hedgeDelayMs),
     }
+    const cooldownMs = checkNonNegative('gatewayCooldownMs', options.gatewayCooldownMs ?? 30_000)
+    this.#gateways = new TargetPool(this.gatewayBaseUrls, cooldownMs)
+    // One RPC API: nothing to fail over to, so no cooldown.
+    this.#rpcPool = new TargetPool([this.rpcBaseUrl], 0)
     let client: KyInstance
     if (options.ky !== undefined) {
       if (options.headers !== undefined || options.auth !== undefined) {
@@ -104,6 +160,7 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
       client = ky.create({ headers: defaultHeaders(options.headers, options.auth) })
     }
     this.#runner = new RequestRunner(client, pLimit(this.concurrency), policy)
+    this.#bulk = this.#bulkImporter(options.bulkWrites)
   }
 
   /** Whether {@link KuboCAS.close} was called. */
@@ -116,6 +173,7 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
    * chunk (the same CID `InMemoryCAS` gives), else Kubo's dag-pb CID of the UnixFS file.
    *
    * @throws {IntegrityError} when Kubo's CID for a single block does not hash `data`.
+   * @throws {InvalidResponseError} when Kubo names a UnixFS file for data that fits in one chunk.
    * @throws {KuboRequestError} when the RPC API refuses, or keeps failing.
    */
   async save(data: Uint8Array, codec: Codec, options?: CallOptions): Promise<CID> {
@@ -126,6 +184,13 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
       throw new InvalidOptionError(`codec must be 'raw' or 'dag-cbor', got ${JSON.stringify(codec)}`)
     }
     if (!(data instanceof Uint8Array)) throw new InvalidOptionError('data must be a Uint8Array')
+    const hasher = LOCAL_HASHERS[this.hasher]
+    if (this.#bulk !== undefined && hasher !== undefined && data.length <= singleChunkLimit(this.chunker)) {
+      // One chunk: `add` would store it as one raw block, whose CID is computed here.
+      const cid = CID.createV1(code, await hasher.digest(data))
+      await this.#bulk.add(cid, data.slice())
+      return cid
+    }
     const query = new URLSearchParams({
       hash: this.hasher,
       chunker: this.chunker,
@@ -137,18 +202,32 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
     // The Blob copies `data`, so later changes by the caller cannot alter a retry.
     const blob = new Blob([data as Uint8Array<ArrayBuffer>])
     const context = { operation: 'save', method: 'POST', url } as const
-    const response = await this.#runner.request({
-      ...context,
-      body: () => {
-        const form = new FormData()
-        form.append('file', blob, 'file')
-        return form
+    const response = await this.#runner.run(
+      {
+        ...context,
+        url: (base) => `${base}/api/v0/add?${query}`,
+        body: () => {
+          const form = new FormData()
+          form.append('file', blob, 'file')
+          return form
+        },
+        signal: options?.signal,
       },
-      accept: (status) => status === 200,
-      signal: options?.signal,
-    })
+      this.#rpcPool,
+      rpcReader(context),
+    )
     const added = parseAddResponse(response, context)
-    if (added.code === DAG_PB) return added
+    if (added.code === DAG_PB) {
+      // Data that fits in one chunk is one raw block: a file CID for it is not the data's CID.
+      if (data.length <= singleChunkLimit(this.chunker)) {
+        throw new InvalidResponseError(
+          context,
+          `Kubo named the UnixFS file ${added} for ${data.length} bytes, which fit in one ${this.chunker} chunk ` +
+            'and so must be one raw block',
+        )
+      }
+      return added
+    }
     // As py-hamt: Kubo labels a single chunk `raw`; relabel it with the codec asked for.
     const cid = CID.createV1(code, added.multihash)
     if (canVerify(cid)) {
@@ -159,12 +238,17 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
   }
 
   /**
-   * Reads `id` (or a range of it) from the gateway. Single-block CIDs are fetched whole and checked
-   * against the CID before the range is cut; dag-pb CIDs are read with an HTTP Range request.
+   * Reads `id` (or a range of it) from a gateway. Single-block CIDs are fetched whole (2 MiB at most)
+   * and checked against the CID before the range is cut; dag-pb (UnixFS) files are read as a CAR of
+   * the blocks the range needs, each checked, unless `verifyFiles` is off (then with an HTTP Range
+   * request, unchecked). A gateway that fails or sends bad data hands over to the next one.
    *
-   * @throws {BlockNotFoundError} when the gateway answers 404 or 410.
+   * @throws {BlockNotFoundError} when every gateway answers 404 or 410.
    * @throws {InvalidRangeError} for a malformed range or an offset past the end.
    * @throws {IntegrityError} when the bytes do not hash to the CID.
+   * @throws {InvalidResponseError} for a malformed answer (a 206 without Content-Range, a bad CAR).
+   * @throws {ResponseTooLargeError} for an answer larger than it can be.
+   * @throws {RetryLaterError} when the gateways ask to wait longer than `maxRetryAfterMs`.
    * @throws {UnverifiableError} in trustless mode, for a CID whose bytes cannot be checked.
    * @throws {KuboRequestError} when the gateway refuses, or keeps failing.
    */
@@ -177,41 +261,117 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
     // An identity CID holds its bytes.
     if (cid.multihash.code === IDENTITY) return sliceRange(cid.multihash.digest, range)
 
-    const wholeBlock = cid.code !== DAG_PB && canVerify(cid)
-    if (this.trustless && !wholeBlock) {
-      throw new UnverifiableError(
-        cid,
-        cid.code === DAG_PB
-          ? 'dag-pb (UnixFS) content spans several blocks'
-          : `multihash code 0x${cid.multihash.code.toString(16)} is not supported`,
-      )
+    if (cid.code !== DAG_PB) {
+      if (!canVerify(cid)) {
+        if (this.trustless) {
+          throw new UnverifiableError(cid, `multihash code 0x${cid.multihash.code.toString(16)} is not supported`)
+        }
+        return this.#loadUnchecked(cid, range, options)
+      }
+      return this.#loadBlock(cid, range, options)
     }
-    const url = `${this.gatewayBaseUrl}/ipfs/${cid.toString()}`
+    if (this.verifyFiles) return this.#loadFile(cid, range, options)
+    if (this.trustless) {
+      throw new UnverifiableError(cid, 'dag-pb (UnixFS) content spans several blocks and verifyFiles is off')
+    }
+    return this.#loadUnchecked(cid, range, options)
+  }
+
+  /** A single block, read whole (at most 2 MiB) and checked against its CID before the range is cut. */
+  #loadBlock(cid: CID, range: ByteRange | undefined, options: CallOptions | undefined): Promise<Uint8Array> {
     const headers: Record<string, string> = {}
     if (this.trustless) headers.Accept = 'application/vnd.ipld.raw'
-    const rangeHeader = wholeBlock || range === undefined ? undefined : httpRange(range)
-    if (rangeHeader !== undefined) headers.Range = rangeHeader
-    const response = await this.#runner.request({
-      operation: 'load',
-      method: 'GET',
-      url,
-      cid,
-      headers,
-      accept: (status) => status === 200 || status === 206 || status === 404 || status === 410 || status === 416,
-      signal: options?.signal,
-    })
-    const where = `${url} (HTTP ${response.status}, ${response.attempts} attempt${response.attempts === 1 ? '' : 's'})`
-    if (response.status === 404 || response.status === 410) throw new BlockNotFoundError(cid, where)
-    if (response.status === 416) return unsatisfiable(response, range, where)
-    if (wholeBlock) {
-      const actual = await mismatch(cid, response.body)
-      if (actual !== undefined) throw new IntegrityError(cid, url, actual)
-      return sliceRange(response.body, range)
+    return this.#runner.run(
+      { operation: 'load', method: 'GET', cid, headers, url: (base) => `${base}/ipfs/${cid}`, signal: options?.signal },
+      this.#gateways,
+      async (response, signal, url) => {
+        const status = await checkStatus(response, loadStatuses, signal)
+        const where = `${url} (HTTP ${status})`
+        if (status === 404 || status === 410) throw new BlockNotFoundError(cid, where)
+        if (status === 416) return unsatisfiable(response, range, where)
+        const body = await readCapped(response, MAX_BLOCK_BYTES, signal, { url, cid })
+        const actual = await mismatch(cid, body)
+        if (actual !== undefined) throw new IntegrityError(cid, url, actual)
+        return sliceRange(body, range)
+      },
+    )
+  }
+
+  /**
+   * A UnixFS file (or a range of it) as a CAR of exactly the blocks the range needs, each checked
+   * against its CID and the file's structure. Gateways that do not serve CARs are read unchecked,
+   * except in trustless mode.
+   */
+  async #loadFile(cid: CID, range: ByteRange | undefined, options: CallOptions | undefined): Promise<Uint8Array> {
+    const query = new URLSearchParams({ format: 'car' })
+    const bytes = entityBytes(range)
+    if (isEmptyRange(range)) query.set('dag-scope', 'block')
+    else {
+      query.set('dag-scope', 'entity')
+      if (bytes !== undefined) query.set('entity-bytes', bytes)
     }
-    if (range === undefined) return response.body
-    // A gateway may ignore Range and send everything (200): cut the range here.
-    if (response.status === 200) return sliceRange(response.body, range)
-    return partialContent(response, range, { operation: 'load', method: 'GET', url, cid })
+    if (!this.trustless && this.gatewayBaseUrls.every((gateway) => this.#noCar.has(gateway))) {
+      return this.#loadUnchecked(cid, range, options)
+    }
+    let unsupported = false
+    const result = await this.#runner.run(
+      {
+        operation: 'load',
+        method: 'GET',
+        cid,
+        headers: { Accept: CAR_ACCEPT },
+        url: (base) => `${base}/ipfs/${cid}?${query}`,
+        signal: options?.signal,
+      },
+      this.#gateways,
+      async (response, signal, url): Promise<Uint8Array | undefined> => {
+        const status = await checkStatus(response, loadStatuses, signal)
+        const where = `${url} (HTTP ${status})`
+        if (status === 404 || status === 410) throw new BlockNotFoundError(cid, where)
+        if (status === 416) return unsatisfiable(response, range, where)
+        if (status !== 200 || !(response.headers.get('content-type') ?? '').startsWith('application/vnd.ipld.car')) {
+          await response.body?.cancel().catch(() => {})
+          if (this.trustless) {
+            throw new UnverifiableError(
+              cid,
+              `${url} did not answer with a CAR (HTTP ${status}, ${response.headers.get('content-type')})`,
+            )
+          }
+          this.#noCar.add(gatewayOf(url, this.gatewayBaseUrls))
+          unsupported = true
+          return undefined
+        }
+        return readVerifiedFile(bodyChunks(response, signal), cid, range, { url, cid })
+      },
+    )
+    if (result !== undefined && !unsupported) return result
+    return this.#loadUnchecked(cid, range, options)
+  }
+
+  /** Bytes as the gateway serves them, with an HTTP Range header, unchecked. */
+  #loadUnchecked(cid: CID, range: ByteRange | undefined, options: CallOptions | undefined): Promise<Uint8Array> {
+    const headers: Record<string, string> = {}
+    if (range !== undefined) headers.Range = httpRange(range)
+    return this.#runner.run(
+      { operation: 'load', method: 'GET', cid, headers, url: (base) => `${base}/ipfs/${cid}`, signal: options?.signal },
+      this.#gateways,
+      async (response, signal, url) => {
+        const status = await checkStatus(response, loadStatuses, signal)
+        const where = `${url} (HTTP ${status})`
+        if (status === 404 || status === 410) throw new BlockNotFoundError(cid, where)
+        if (status === 416) return unsatisfiable(response, range, where)
+        const context = { url, cid }
+        if (status === 206 && range !== undefined) {
+          return partialContent(response, range, signal, context, this.#maxFileBytes)
+        }
+        // A 200: the whole file, when the gateway ignored Range or none was sent.
+        if (range !== undefined && !('suffix' in range) && range.length !== undefined) {
+          const prefix = await readPrefix(response, range.offset + range.length, this.#maxFileBytes, signal, context)
+          return sliceRange(prefix, range)
+        }
+        return sliceRange(await readCapped(response, this.#maxFileBytes, signal, context), range)
+      },
+    )
   }
 
   /** Pins `cid` on the node (recursively unless `recursive: false`). */
@@ -285,13 +445,48 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
     for (const [name, value] of Object.entries(params)) query.set(name, value)
     const url = `${this.rpcBaseUrl}/api/v0/${command}?${query}`
     const context = { operation, method: 'POST', url, cid: args[0] }
-    const response = await this.#runner.request({
-      ...context,
-      method: 'POST',
-      accept: (status) => status === 200,
-      signal: options?.signal,
-    })
+    const response = await this.#runner.run(
+      { ...context, method: 'POST', url: (base) => `${base}/api/v0/${command}?${query}`, signal: options?.signal },
+      this.#rpcPool,
+      rpcReader(context),
+    )
     return { response, context }
+  }
+
+  #bulkImporter(option: KuboCASOptions['bulkWrites']): BulkImporter | undefined {
+    if (option === undefined || option === false) return undefined
+    if (option !== true && (option === null || typeof option !== 'object')) {
+      throw new InvalidOptionError('bulkWrites must be a boolean or { maxBlocks, maxBytes, delayMs }')
+    }
+    const limits = option === true ? {} : option
+    const query = new URLSearchParams({ 'pin-roots': String(this.pinOnAdd) })
+    const url = `${this.rpcBaseUrl}/api/v0/dag/import?${query}`
+    return new BulkImporter(
+      {
+        maxBlocks: checkPositiveInteger('bulkWrites.maxBlocks', limits.maxBlocks ?? 1000, 1),
+        maxBytes: checkPositiveInteger('bulkWrites.maxBytes', limits.maxBytes ?? 8 * 1024 * 1024, 1),
+        delayMs: checkNonNegative('bulkWrites.delayMs', limits.delayMs ?? 5),
+      },
+      this.pinOnAdd,
+      url,
+      async (car) => {
+        const context = { operation: 'save', method: 'POST', url } as const
+        const response = await this.#runner.run(
+          {
+            ...context,
+            url: (base) => `${base}/api/v0/dag/import?${query}`,
+            body: () => {
+              const form = new FormData()
+              form.append('file', car, 'blocks.car')
+              return form
+            },
+          },
+          this.#rpcPool,
+          rpcReader(context),
+        )
+        return response.body
+      },
+    )
   }
 
   #checkOpen(operation: string): void {
@@ -329,12 +524,41 @@ function unexpected(
     context,
     {
       status: response.status,
-      attempts: response.attempts,
+      attempts: 1,
       reason: `unexpected answer: ${reason}`,
       responseText: new TextDecoder().decode(response.body.subarray(0, 300)),
     },
     cause === undefined ? undefined : { cause },
   )
+}
+
+/** Statuses a load reads itself; others are errors (429 and 5xx retried). */
+function loadStatuses(status: number): boolean {
+  return status === 200 || status === 206 || status === 404 || status === 410 || status === 416
+}
+
+/** Reads an RPC answer: 200 only, body bounded. */
+function rpcReader(context: { url: string; cid?: CID | undefined }): ResponseReader<FullResponse> {
+  return async (response, signal, url) => {
+    const status = await checkStatus(response, (s) => s === 200, signal)
+    const body = await readCapped(response, RPC_BODY_LIMIT, signal, { url, cid: context.cid })
+    return { status, headers: response.headers, body }
+  }
+}
+
+/**
+ * The most bytes `chunker` puts in one chunk for sure: `size-N` cuts every N bytes; rabin never cuts
+ * before its minimum (Kubo's default rabin has an average of 256 KiB and a minimum of a third of it).
+ */
+function singleChunkLimit(chunker: string): number {
+  if (chunker.startsWith('size-')) return Number(chunker.slice(5))
+  if (chunker === 'rabin') return Math.floor((256 * 1024) / 3)
+  return Number(chunker.split('-')[1])
+}
+
+/** The gateway (of `bases`) that `url` was sent to. */
+function gatewayOf(url: string, bases: readonly string[]): string {
+  return bases.find((base) => url.startsWith(`${base}/`)) as string
 }
 
 /**
@@ -346,10 +570,6 @@ function httpRange(range: ByteRange): string {
   if (range.length === undefined) return `bytes=${range.offset}-`
   if (range.length === 0) return `bytes=${range.offset}-${range.offset}`
   return `bytes=${range.offset}-${range.offset + range.length - 1}`
-}
-
-function isEmptyRange(range: ByteRange): boolean {
-  return 'suffix' in range ? range.suffix === 0 : range.length === 0
 }
 
 /** Parses `Content-Range: bytes a-b/size`, or the `bytes *` + `/size` form of a 416. */
@@ -364,7 +584,8 @@ function parseContentRange(value: string | null): { start?: number; end?: number
 }
 
 /** A 416: the range starts past the end, unless it is an empty range at the very end. */
-function unsatisfiable(response: FullResponse, range: ByteRange | undefined, where: string): Uint8Array {
+function unsatisfiable(response: Response, range: ByteRange | undefined, where: string): Uint8Array {
+  void response.body?.cancel().catch(() => {})
   const size = parseContentRange(response.headers.get('content-range'))?.size
   if (range !== undefined && size !== undefined) {
     // Throws InvalidRangeError when the offset is past the end; an empty range at the end is fine.
@@ -374,29 +595,72 @@ function unsatisfiable(response: FullResponse, range: ByteRange | undefined, whe
   throw new InvalidRangeError(`range ${JSON.stringify(range)} is not satisfiable: ${where}`)
 }
 
-/** A 206: checks the gateway sent the range asked for (or more of it), and returns exactly that. */
-function partialContent(
-  response: FullResponse,
+/**
+ * A 206: refuses it without a `Content-Range` covering the range asked for, reads no more than the
+ * range needs, refuses a body shorter than it, and returns exactly the range.
+ */
+async function partialContent(
+  response: Response,
   range: ByteRange,
-  context: { operation: string; method: string; url: string; cid: CID },
-): Uint8Array {
-  if (isEmptyRange(range)) return new Uint8Array(0)
+  signal: AbortSignal,
+  context: { url: string; cid: CID },
+  maxBytes: number,
+): Promise<Uint8Array> {
   const sent = parseContentRange(response.headers.get('content-range'))
-  const body = response.body
   if (sent?.start === undefined || sent.end === undefined || sent.size === undefined) {
-    // Without Content-Range, trust a body of the size asked for.
-    if ('length' in range && range.length !== undefined && body.length > range.length) {
-      return body.subarray(0, range.length)
-    }
-    return body
+    await response.body?.cancel().catch(() => {})
+    throw new InvalidResponseError(context, 'a 206 (partial content) without a valid Content-Range')
   }
   const wanted = resolveRange(range, sent.size)
-  if (sent.end - sent.start !== body.length || sent.start > wanted.start || sent.end < wanted.end) {
-    throw new KuboRequestError(context, {
-      status: response.status,
-      attempts: response.attempts,
-      reason: `the gateway sent bytes ${sent.start}-${sent.end - 1} (${body.length} bytes), not the ${wanted.start}-${wanted.end - 1} asked for`,
-    })
+  if (wanted.start === wanted.end) {
+    await response.body?.cancel().catch(() => {})
+    return new Uint8Array(0)
+  }
+  if (sent.start > wanted.start || sent.end < wanted.end) {
+    await response.body?.cancel().catch(() => {})
+    throw new InvalidResponseError(
+      context,
+      `the gateway sent bytes ${sent.start}-${sent.end - 1}, not the ${wanted.start}-${wanted.end - 1} asked for`,
+    )
+  }
+  // An open range takes its end from Content-Range, which the gateway chose: bound it too.
+  const need = wanted.end - sent.start
+  const body = await readPrefix(response, need, maxBytes, signal, context)
+  if (body.length < need) {
+    throw new InvalidResponseError(
+      context,
+      `the body ends after ${body.length} bytes, before the ${need} its Content-Range (${sent.start}-${sent.end - 1}) promises`,
+    )
   }
   return body.subarray(wanted.start - sent.start, wanted.end - sent.start)
+}
+
+/** The first `n` bytes of a body (fewer if it is shorter), then the connection is closed. */
+async function readPrefix(
+  response: Response,
+  n: number,
+  cap: number,
+  signal: AbortSignal,
+  context: { url: string; cid: CID },
+): Promise<Uint8Array> {
+  if (n > cap) {
+    await response.body?.cancel().catch(() => {})
+    throw new ResponseTooLargeError(context, cap, n)
+  }
+  // Grown as bytes arrive: `n` comes from the request or from headers, not from bytes received.
+  const chunks: Uint8Array[] = []
+  let at = 0
+  for await (const chunk of bodyChunks(response, signal)) {
+    const part = chunk.subarray(0, n - at)
+    chunks.push(part)
+    at += part.length
+    if (at === n) break
+  }
+  const out = new Uint8Array(at)
+  let offset = 0
+  for (const part of chunks) {
+    out.set(part, offset)
+    offset += part.length
+  }
+  return out
 }

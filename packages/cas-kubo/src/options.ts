@@ -1,8 +1,19 @@
 import { InvalidOptionError } from '@hamt/core'
 import type { KyInstance } from 'ky'
+import type { BulkWriteOptions } from './bulk-import.js'
 
 /** Credentials sent with every request: HTTP basic auth, or a bearer token. */
-export type KuboAuth = { username: string; password: string } | { bearerToken: string }
+export type KuboAuth =
+  | {
+      /** HTTP basic auth user name. */
+      username: string
+      /** HTTP basic auth password. */
+      password: string
+    }
+  | {
+      /** Sent as `Authorization: Bearer <token>`. */
+      bearerToken: string
+    }
 
 /** Options of {@link KuboCAS}. Every one has a default that suits a local Kubo node. */
 export interface KuboCASOptions {
@@ -13,13 +24,51 @@ export interface KuboCASOptions {
    * `http://127.0.0.1:8080`. Read-only use needs only this.
    */
   gatewayBaseUrl?: string
+  /**
+   * Several gateways, in order of preference, instead of `gatewayBaseUrl`: a gateway that fails (or
+   * loses to a hedged request) is set aside for `gatewayCooldownMs` and the next one takes over.
+   */
+  gatewayBaseUrls?: readonly string[]
+  /** How long a gateway that failed, or was slow, is set aside, in ms. Default 30000. */
+  gatewayCooldownMs?: number
+  /**
+   * When set, a read still unanswered after this many ms is also asked of the next gateway, and the
+   * first full answer wins (the other request is aborted). Needs two gateways or more. Default: off.
+   */
+  hedgeDelayMs?: number
+  /**
+   * Longest `Retry-After` (on a 429 or 5xx) waited for, in ms. A longer one fails at once with a
+   * `RetryLaterError` saying when to retry, unless another gateway can answer. Default 60000.
+   */
+  maxRetryAfterMs?: number
+  /**
+   * Read UnixFS (dag-pb) files, which values over one chunk become, as CARs
+   * (`?format=car&dag-scope=entity`, with `entity-bytes` for a range) and check every block against
+   * its CID and the file's structure. When `false`, they are read as plain bytes with a `Range`
+   * header, unchecked (and refused in trustless mode). Default `true`.
+   */
+  verifyFiles?: boolean
+  /**
+   * Largest body read for an unchecked file read (`verifyFiles: false`, or a gateway that does not
+   * serve CARs) when the request does not bound it: a whole file, an open range (whose end the
+   * gateway's `Content-Range` gives), or a gateway that ignores `Range`. In bytes. Default 1 GiB.
+   */
+  maxFileBytes?: number
   /** Multihash Kubo hashes saved data with (`hash=` of `/api/v0/add`). Default `'blake3'`, as py-hamt. */
   hasher?: string
   /** Kubo chunker: `size-<n>`, `rabin` or `rabin-<min>-<avg>-<max>`. Default `'size-1048576'`. */
   chunker?: string
   /** Pin what `save` adds. Default `false`, as py-hamt. */
   pinOnAdd?: boolean
-  /** Requests in flight at once, shared by every call of this instance. Default 32. */
+  /**
+   * Write blocks in bulk: the blocks saved within a few ms of each other (a HAMT flush saves many at
+   * once) go to Kubo as one CAR through `/api/v0/dag/import` instead of one `/api/v0/add` each,
+   * with the same CIDs (computed here) and the same pins. Only for data that fits in one chunk and a
+   * `hasher` computed here (`blake3`, `sha2-256`, `sha2-512`); the rest still goes through `add`.
+   * `true` for the defaults, or the batch limits. Default `false`.
+   */
+  bulkWrites?: boolean | BulkWriteOptions
+  /** Requests in flight at once, shared by every call of this instance. Default 128: zarrita asks for every chunk of a selection together, and at gateway latencies 32 left readers waiting on the limit (py-hamt uses 32). */
   concurrency?: number
   /** Retries after the first attempt, on network errors, timeouts, 429 and 5xx. Default 3. */
   maxRetries?: number
@@ -41,8 +90,9 @@ export interface KuboCASOptions {
   ky?: KyInstance
   /**
    * Read through a trustless gateway: ask for raw blocks (`Accept: application/vnd.ipld.raw`) and
-   * refuse what cannot be checked against its CID (dag-pb CIDs, unknown hash functions). Use this
-   * with public gateways. Default `false`.
+   * refuse what cannot be checked against its CID (unknown hash functions; dag-pb files unless
+   * `verifyFiles`, or when the gateway does not serve CARs). Use this with public gateways.
+   * Default `false`.
    */
   trustless?: boolean
 }
@@ -98,12 +148,27 @@ export function normaliseBaseUrl(name: string, value: unknown): string {
  * A gateway's base URL, whether given as `https://host`, `https://host/`, `https://host/ipfs` or
  * `https://host/ipfs/` (or with a CID after `/ipfs/`): everything from `/ipfs` on is dropped.
  */
-export function normaliseGatewayUrl(value: unknown): string {
-  const base = normaliseBaseUrl('gatewayBaseUrl', value)
+export function normaliseGatewayUrl(value: unknown, name = 'gatewayBaseUrl'): string {
+  const base = normaliseBaseUrl(name, value)
   const url = new URL(base)
   const at = url.pathname.search(/\/ipfs(?:\/|$)/)
   if (at >= 0) url.pathname = url.pathname.slice(0, at)
   return url.href.replace(/\/+$/, '')
+}
+
+/** The gateways of `options`: `gatewayBaseUrls`, or `gatewayBaseUrl`, or the default. */
+export function gatewayUrls(options: Pick<KuboCASOptions, 'gatewayBaseUrl' | 'gatewayBaseUrls'>): string[] {
+  if (options.gatewayBaseUrls === undefined)
+    return [normaliseGatewayUrl(options.gatewayBaseUrl ?? DEFAULT_GATEWAY_BASE_URL)]
+  if (options.gatewayBaseUrl !== undefined) {
+    throw new InvalidOptionError('give gatewayBaseUrl or gatewayBaseUrls, not both')
+  }
+  if (!Array.isArray(options.gatewayBaseUrls) || options.gatewayBaseUrls.length === 0) {
+    throw new InvalidOptionError('gatewayBaseUrls must be a non-empty array of URLs')
+  }
+  const urls = options.gatewayBaseUrls.map((url, i) => normaliseGatewayUrl(url, `gatewayBaseUrls[${i}]`))
+  if (new Set(urls).size !== urls.length) throw new InvalidOptionError('gatewayBaseUrls lists a gateway twice')
+  return urls
 }
 
 export function checkPositiveInteger(name: string, value: unknown, min: number): number {

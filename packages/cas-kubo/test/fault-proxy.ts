@@ -21,6 +21,10 @@ export type FaultAction =
   | { kind: 'corrupt' }
   /** Forwards without the Range header, so the whole body comes back with 200. */
   | { kind: 'ignore-range' }
+  /** Forwards as to a gateway without CARs: no `format`, `dag-scope`, `entity-bytes`, nor CAR Accept. */
+  | { kind: 'no-car' }
+  /** Forwards, then answers with `rewrite(body)` instead of the body (same status and headers). */
+  | { kind: 'rewrite'; rewrite: (body: Buffer) => Buffer | Promise<Buffer> }
 
 /** A request as the proxy saw it. */
 export interface SeenRequest {
@@ -113,16 +117,21 @@ export class FaultProxy {
     }
     const headers = { ...req.headers, host: this.#target.host }
     if (action.kind === 'ignore-range') delete headers.range
+    let target = path
+    if (action.kind === 'no-car') {
+      delete headers.accept
+      target = path.split('?')[0] as string
+    }
     let upstream: { status: number; headers: http.IncomingHttpHeaders; body: Buffer }
     try {
-      upstream = await this.#forward(seen.method, path, headers, body)
+      upstream = await this.#forward(seen.method, target, headers, body)
     } catch (error) {
       res.writeHead(502)
       res.end(String(error))
       return
     }
     if (res.destroyed) return
-    const out = upstream.body
+    const out = action.kind === 'rewrite' ? await action.rewrite(upstream.body) : upstream.body
     if (action.kind === 'corrupt' && out.length > 0) out[out.length >> 1] = (out[out.length >> 1] as number) ^ 0x01
     const responseHeaders = { ...upstream.headers }
     for (const hop of ['transfer-encoding', 'trailer', 'connection', 'keep-alive', 'upgrade'])

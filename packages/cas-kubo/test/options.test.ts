@@ -9,8 +9,18 @@ describe('KuboCAS options', () => {
     expect(cas.gatewayBaseUrl).toBe('http://127.0.0.1:8080')
     expect(cas.hasher).toBe('blake3')
     expect(cas.chunker).toBe('size-1048576')
-    expect(cas.concurrency).toBe(32)
+    expect(cas.concurrency).toBe(128)
     expect(cas.pinOnAdd).toBe(false)
+    expect(cas.gatewayBaseUrls).toEqual(['http://127.0.0.1:8080'])
+    expect(cas.verifyFiles).toBe(true)
+    expect(cas.trustless).toBe(false)
+  })
+
+  it('gatewayBaseUrls are normalised, and the first is gatewayBaseUrl', () => {
+    const cas = new KuboCAS({ gatewayBaseUrls: ['https://a.example/ipfs/', 'https://b.example/'] })
+    expect(cas.gatewayBaseUrls).toEqual(['https://a.example', 'https://b.example'])
+    expect(cas.gatewayBaseUrl).toBe('https://a.example')
+    expect(Object.isFrozen(cas.gatewayBaseUrls)).toBe(true)
   })
 
   it.each([

@@ -1,5 +1,5 @@
 import { InMemoryCAS } from '@hamt/cas-memory'
-import type { CID } from '@hamt/core'
+import { CID } from '@hamt/core'
 import * as dagCbor from '@ipld/dag-cbor'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { KuboCAS } from '../src/index.js'
@@ -64,17 +64,39 @@ describe('KuboCAS round trips against a real IPFS node', () => {
       expect(sameBytes(loaded, data)).toBe(true)
     })
 
-    it('reads ranges across chunk boundaries with HTTP Range requests', async () => {
-      expect(await cas.load(cid, { offset: chunk - 10, length: 20 })).toEqual(data.subarray(chunk - 10, chunk + 10))
-      expect(await cas.load(cid, { offset: 2 * chunk - 1, length: chunk + 2 })).toEqual(
-        data.subarray(2 * chunk - 1, 3 * chunk + 1),
-      )
-      expect(await cas.load(cid, { offset: 3 * chunk })).toEqual(data.subarray(3 * chunk))
-      expect(await cas.load(cid, { suffix: 200 })).toEqual(data.subarray(data.length - 200))
-      expect(await cas.load(cid, { offset: data.length - 5, length: 100 })).toEqual(data.subarray(data.length - 5))
-      expect(await cas.load(cid, { offset: 100, length: 0 })).toEqual(new Uint8Array(0))
-      expect(await cas.load(cid, { offset: data.length })).toEqual(new Uint8Array(0))
-      await expect(cas.load(cid, { offset: data.length + 1 })).rejects.toMatchObject({ code: 'ERR_INVALID_RANGE' })
+    it.each([
+      ['as verified CARs (the default)', true],
+      ['with HTTP Range requests, unchecked', false],
+    ])('reads ranges across chunk boundaries %s', async (_, verifyFiles) => {
+      const reader = new KuboCAS({ gatewayBaseUrl, verifyFiles })
+      expect(await reader.load(cid, { offset: chunk - 10, length: 20 })).toEqual(data.subarray(chunk - 10, chunk + 10))
+      expect(
+        sameBytes(
+          await reader.load(cid, { offset: 2 * chunk - 1, length: chunk + 2 }),
+          data.subarray(2 * chunk - 1, 3 * chunk + 1),
+        ),
+      ).toBe(true)
+      expect(await reader.load(cid, { offset: 3 * chunk })).toEqual(data.subarray(3 * chunk))
+      expect(await reader.load(cid, { suffix: 200 })).toEqual(data.subarray(data.length - 200))
+      expect(await reader.load(cid, { offset: data.length - 5, length: 100 })).toEqual(data.subarray(data.length - 5))
+      expect(await reader.load(cid, { offset: 100, length: 0 })).toEqual(new Uint8Array(0))
+      expect(await reader.load(cid, { offset: data.length })).toEqual(new Uint8Array(0))
+      expect(await reader.load(cid, { offset: data.length, length: 0 })).toEqual(new Uint8Array(0))
+      await expect(reader.load(cid, { offset: data.length + 1 })).rejects.toMatchObject({ code: 'ERR_INVALID_RANGE' })
+      await reader.close()
+    })
+
+    it('reads a file whose chunks repeat (each block sent once)', async () => {
+      const zeros = new Uint8Array(3 * chunk + 5)
+      const zerosCid = await cas.save(zeros, 'raw')
+      expect(zerosCid.code).toBe(0x70)
+      expect(sameBytes(await cas.load(zerosCid), zeros)).toBe(true)
+      expect(await cas.load(zerosCid, { offset: chunk - 2, length: 4 })).toEqual(new Uint8Array(4))
+    })
+
+    it('a file the gateway lacks is a BlockNotFoundError', async () => {
+      const other = CID.createV1(0x70, (await memory.save(new TextEncoder().encode('no such file'), 'raw')).multihash)
+      await expect(cas.load(other)).rejects.toMatchObject({ code: 'ERR_BLOCK_NOT_FOUND' })
     })
   })
 

@@ -9,7 +9,17 @@ export type Codec = 'raw' | 'dag-cbor'
  * is omitted); `{ suffix }` reads the last `suffix` bytes. Ranges that run past the end are clipped,
  * like HTTP ranges; an `offset` past the end is an {@link InvalidRangeError}.
  */
-export type ByteRange = { offset: number; length?: number } | { suffix: number }
+export type ByteRange =
+  | {
+      /** First byte, from 0. */
+      offset: number
+      /** Bytes from `offset`; without it, to the end. */
+      length?: number
+    }
+  | {
+      /** The last `suffix` bytes (all of them when the data is shorter). */
+      suffix: number
+    }
 
 /** Options every store call accepts. */
 export interface CallOptions {
@@ -36,7 +46,15 @@ export interface ContentAddressedStore {
  * Checks a {@link ByteRange} and returns the absolute `[start, end)` it covers in `size` bytes.
  * Backends use this so every store clips and rejects ranges the same way.
  */
-export function resolveRange(range: ByteRange, size: number): { start: number; end: number } {
+export function resolveRange(
+  range: ByteRange,
+  size: number,
+): {
+  /** First byte of the range. */
+  start: number
+  /** Byte after the last one of the range (at most `size`). */
+  end: number
+} {
   if ('suffix' in range) {
     if (!Number.isSafeInteger(range.suffix) || range.suffix < 0) {
       throw new InvalidRangeError(`suffix must be a non-negative integer, got ${String(range.suffix)}`)

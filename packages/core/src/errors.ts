@@ -14,6 +14,7 @@ export type HamtErrorCode =
 
 /** Base class of every error thrown by `@hamt/*` packages; `code` tells them apart. */
 export class HamtError extends Error {
+  /** What went wrong, machine-readable: one code per error class (`ERR_INVALID_OPTION`, …). */
   readonly code: HamtErrorCode
 
   constructor(code: HamtErrorCode, message: string, options?: ErrorOptions) {
@@ -46,6 +47,7 @@ export class InvalidKeyError extends HamtError {
 
 /** A value cannot be stored: not encodable as DAG-CBOR, or not bytes when `valuesAreBytes` is set. */
 export class InvalidValueError extends HamtError {
+  /** The key whose value was refused. */
   readonly key: string
 
   constructor(key: string, reason: string, options?: ErrorOptions) {
@@ -56,6 +58,7 @@ export class InvalidValueError extends HamtError {
 
 /** A block that should hold a HAMT node does not. */
 export class InvalidNodeError extends HamtError {
+  /** The block at fault; `undefined` for a node not saved yet. */
   readonly cid: CID | undefined
 
   constructor(cid: CID | undefined, reason: string, options?: ErrorOptions) {
@@ -81,6 +84,7 @@ export class HashCollisionError extends HamtError {
 
 /** A content-addressed store has no block for the CID. */
 export class BlockNotFoundError extends HamtError {
+  /** The CID the store has no block for. */
   readonly cid: CID
 
   constructor(cid: CID, where?: string, options?: ErrorOptions) {

@@ -17,6 +17,7 @@ import { lookup } from './lookup.js'
 import { childPath, decodeNode, HamtNode, nodeMemory } from './node.js'
 import { NodeCache } from './node-cache.js'
 import { type HashedEntry, orderByHash } from './order-by-hash.js'
+import { type PreloadResult, preloadLevels } from './preload.js'
 import { removeEntry } from './remove.js'
 import type { TreeContext } from './tree-context.js'
 import { snapshot, walkBuckets } from './walk.js'
@@ -399,6 +400,24 @@ export class HAMT<V = unknown> {
     if (!(root instanceof HamtNode)) return root.then((r) => lookup(r, key, this.#hash(key), ctx))
     // A view of the hash, not a copy: `lookup` reads it only while it runs synchronously.
     return lookup(root, key, hashKeyView(this.hashFn, key), ctx)
+  }
+
+  /**
+   * Read-only mode: loads the root and every node of the first `depth` levels under it into the node
+   * cache, each level's nodes all at once, so later reads of any key skip those round trips. What a
+   * reader of a remote dataset calls when opening it, without waiting. Stops early rather than load
+   * more than the cache keeps (`cacheMaxBytes`). Loads that fail are counted, not thrown: a read
+   * under that node tries again and reports it. In write mode it does nothing.
+   *
+   * @throws the signal's reason when `options.signal` aborts (nodes already loaded stay cached).
+   */
+  async preload(depth = 1, options: { signal?: AbortSignal } = {}): Promise<PreloadResult> {
+    if (!Number.isSafeInteger(depth) || depth < 0) {
+      throw new InvalidOptionError(`preload depth must be a non-negative integer, got ${String(depth)}`)
+    }
+    if (!this.#readOnly) return { nodes: 0, levels: 0, failed: 0 }
+    const root = await abortable(Promise.resolve(this.#rootNode()), options.signal)
+    return preloadLevels(root, depth, this.#readContext, this.#maxBytes, options.signal)
   }
 
   /**

@@ -24,3 +24,4 @@ export {
 } from './errors.js'
 export { HAMT, type HamtOptions, MAX_VALUE_BYTES, type WriteOptions } from './hamt.js'
 export { blake3Hasher, blake3HashFn, extractBits, type HashFn } from './hash.js'
+export type { PreloadResult } from './preload.js'

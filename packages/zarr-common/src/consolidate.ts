@@ -3,23 +3,32 @@ import { isMetadataKey } from './keys.js'
 
 /** What {@link writeConsolidatedMetadata} needs of a store: any zarrita store of this project has it. */
 export interface ConsolidatableStore {
+  /** The value stored under `key` (without a leading `/`), or `undefined`. */
   get(key: string): Promise<Uint8Array | undefined>
+  /** Stores `value` under `key`. */
   set(key: string, value: Uint8Array): Promise<void>
+  /** Every key stored, without a leading `/`. */
   list(): AsyncIterable<string>
 }
 
 /** A Zarr v3 node's metadata (`zarr.json`), as far as consolidation needs to know it. */
 export interface ZarrNodeMetadata {
+  /** Always 3: Zarr v3. */
   zarr_format: 3
+  /** Whether the node is a group or an array. */
   node_type: 'group' | 'array'
   [field: string]: unknown
 }
 
 /** The root group's `zarr.json` once {@link writeConsolidatedMetadata} has run. */
 export interface ConsolidatedRootMetadata extends ZarrNodeMetadata {
+  /** The root is a group: only a group consolidates. */
   node_type: 'group'
+  /** The metadata of every other node of the dataset, inline (zarr-python's layout). */
   consolidated_metadata: {
+    /** Always `inline`: the nodes' metadata is held here, not in another document. */
     kind: 'inline'
+    /** `false`: a reader that does not know consolidation may ignore it and read each node. */
     must_understand: false
     /** Every other node's metadata, by path from the root without a leading `/` (`temp`, `a/b`). */
     metadata: Record<string, ZarrNodeMetadata>

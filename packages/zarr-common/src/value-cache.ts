@@ -8,7 +8,10 @@ export class ValueCache {
   readonly #pending = new Map<string, Promise<Uint8Array>>()
   #bytes = 0
 
-  constructor(readonly maxBytes: number) {}
+  constructor(
+    /** Byte budget: past it, least recently used values go first; a bigger value is not kept at all. */
+    readonly maxBytes: number,
+  ) {}
 
   /** Bytes held. */
   get bytes(): number {
@@ -41,6 +44,7 @@ export class ValueCache {
     return pending
   }
 
+  /** Drops every value held (loads in flight still complete and are kept). */
   clear(): void {
     this.#values.clear()
     this.#bytes = 0

@@ -82,7 +82,9 @@ export function registerXChaCha20Poly1305Codec(key: KeyProvider): void {
 
 /** The codec's metadata entry for an array's `codecs`. */
 export function xchacha20poly1305Codec(header: string): {
+  /** The codec's name in zarrita's registry and in `zarr.json`. */
   name: 'xchacha20poly1305'
+  /** The header bound into every chunk's authentication tag. */
   configuration: XChaCha20Poly1305Configuration
 } {
   return { name: XCHACHA20POLY1305_CODEC, configuration: parseConfiguration({ header }) }

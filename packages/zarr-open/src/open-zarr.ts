@@ -18,8 +18,15 @@ export type OpenedZarrStore = ZarrHAMTStore | ShardedZarrStore
 export interface OpenZarrOptions {
   /** The dataset's value transform (`encryptionTransform` of `@hamt/zarr-encrypted`), if it is encrypted. */
   transform?: ValueTransform
-  /** Store operations in flight at once. Default 32. */
+  /**
+   * The store's `concurrency`: saves in flight (default 32) and, when given, loads too; by default loads
+   * are bounded by the CAS alone (KuboCAS: its `concurrency`).
+   */
   concurrency?: number
+  /** HAMT layout: levels of nodes loaded in the background on open (`ZarrHAMTStore`'s `preloadDepth`). Default 0. */
+  preloadDepth?: number
+  /** Sharded layout: shards loaded in the background on open (`ShardedZarrStore`'s `prefetchShards`). Default 8. */
+  prefetchShards?: number
 }
 
 /** A root block that is neither a HAMT node nor a sharded store's root. */
@@ -71,7 +78,12 @@ export async function openZarrWithLayout(
   cas: ContentAddressedStore,
   root: CID,
   options: OpenZarrOptions = {},
-): Promise<{ layout: ZarrLayout; store: OpenedZarrStore }> {
+): Promise<{
+  /** Which layout the root holds. */
+  layout: ZarrLayout
+  /** The store opened on it, read-only. */
+  store: OpenedZarrStore
+}> {
   const bytes = await cas.load(root)
   let decoded: unknown
   try {
@@ -84,7 +96,8 @@ export async function openZarrWithLayout(
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
   }
   if (isShardedRoot(decoded)) {
-    const store = ShardedZarrStore.fromRoot(cas, root, decoded, storeOptions)
+    const prefetch = options.prefetchShards === undefined ? {} : { prefetchShards: options.prefetchShards }
+    const store = ShardedZarrStore.fromRoot(cas, root, decoded, { ...storeOptions, ...prefetch })
     return { layout: store.manifestVersion, store }
   }
   if (Array.isArray(decoded) && decoded.length === HAMT_NODE_SLOTS) {
@@ -94,7 +107,8 @@ export async function openZarrWithLayout(
       readOnly: true,
       valuesAreBytes: true,
     })
-    return { layout: 'hamt', store: new ZarrHAMTStore(hamt, storeOptions) }
+    const preload = options.preloadDepth === undefined ? {} : { preloadDepth: options.preloadDepth }
+    return { layout: 'hamt', store: new ZarrHAMTStore(hamt, { ...storeOptions, ...preload }) }
   }
   throw new ZarrLayoutError(root, 'it is neither a HAMT node (a list of 256 slots) nor a map with a manifest_version')
 }

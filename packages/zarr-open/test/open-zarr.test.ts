@@ -101,3 +101,29 @@ test('a root of neither layout is a ZarrLayoutError naming the CID', async () =>
   const badSharded = await cas.save(dagCbor.encode({ manifest_version: 'sharded_zarr_v9' }), 'dag-cbor')
   await expect(openZarr(cas, badSharded)).rejects.toMatchObject({ code: 'ERR_SHARDED_ROOT' })
 })
+
+test('passes preloadDepth to a HAMT store and prefetchShards to a sharded one: loads start on open', async () => {
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 20))
+  const cas = new CountingCAS()
+  const entries = Array.from({ length: 600 }, (_, i) => [`k/c/${i}`, Uint8Array.of(i & 0xff)] as const)
+  const hamtRoot = (await HAMT.fromEntries(entries, { cas, valuesAreBytes: true })).rootNodeId
+  cas.loads.clear()
+  await openZarr(cas, hamtRoot, { preloadDepth: 1 })
+  await tick()
+  const preloaded = cas.loads.size
+  expect(preloaded).toBeGreaterThan(10) // the root and its children
+  cas.loads.clear()
+  await openZarr(cas, hamtRoot, { preloadDepth: 0 })
+  await tick()
+  expect(cas.loads.size).toBe(1) // the root alone
+
+  const shardedRoot = await write(ShardedZarrStore.create(cas, { chunksPerShard: 2 }))
+  cas.loads.clear()
+  await openZarr(cas, shardedRoot, { prefetchShards: 2 })
+  await tick()
+  expect(cas.loads.size).toBe(3) // the root and two shards
+  cas.loads.clear()
+  await openZarr(cas, shardedRoot, { prefetchShards: 0 })
+  await tick()
+  expect(cas.loads.size).toBe(1)
+})

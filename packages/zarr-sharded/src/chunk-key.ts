@@ -4,6 +4,12 @@ import { type Manifest, SHARDED_ZARR_V1, trimSlashes } from './manifest.js'
 
 /** A chunk key resolved to its array's shard index. */
 export interface ChunkRef {
+  /**
+   * The array's shard index (grid, chunks per shard). Its class is internal to this package, so the
+   * API reference leaves this member out.
+   *
+   * @internal
+   */
   array: ArrayIndex
   /** Row-major linear index of the chunk in its array's grid. */
   linear: number

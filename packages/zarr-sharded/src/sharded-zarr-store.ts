@@ -42,6 +42,7 @@ const DEFAULT_CONCURRENCY = 32
 const DEFAULT_SHARD_CACHE_MAX_BYTES = 100 * 1024 * 1024
 const DEFAULT_RANGE_CACHE_MAX_BYTES = 64 * 1024 * 1024
 const DEFAULT_HOT_AFTER = 16
+const DEFAULT_PREFETCH_SHARDS = 8
 /** py-hamt's converter default. */
 export const DEFAULT_CHUNKS_PER_SHARD = 6250
 /** What py-hamt writes for a group it creates implicitly (Python's `json.dumps` spacing). */
@@ -52,7 +53,11 @@ const utf8 = new TextDecoder()
 
 /** Options of every {@link ShardedZarrStore}. */
 export interface ShardedZarrStoreOptions {
-  /** Store operations in flight at once (zarrita fires every chunk request of a selection together). Default 32. */
+  /**
+   * Saves in flight at once (default 32), and, when given, loads too (zarrita fires every chunk request
+   * of a selection together). By default loads are bounded by the CAS alone (KuboCAS: its
+   * `concurrency`), so raising the CAS's limit is enough and the two limits never compound.
+   */
   concurrency?: number
   /** Byte budget of the shard cache (least recently used out first; unsaved shards stay). Default 100 MiB, as py-hamt. */
   shardCacheMaxBytes?: number
@@ -65,6 +70,13 @@ export interface ShardedZarrStoreOptions {
   rangeCacheMaxBytes?: number
   /** Rewrites every value, metadata included: `encryptionTransform` of `@hamt/zarr-encrypted`. */
   transform?: ValueTransform
+  /**
+   * Read-only stores: shards loaded as soon as the store is opened, in the background, alongside the
+   * first metadata reads, so the first chunk read finds its shard at hand (one round trip less). The
+   * first shard of each array comes first, then the second of each, and so on, up to this many.
+   * Default 8; 0 turns it off.
+   */
+  prefetchShards?: number
 }
 
 /** Options of {@link ShardedZarrStore.open}. */
@@ -114,6 +126,8 @@ export class ShardedZarrStore implements AsyncMutable {
   readonly #manifest: Manifest
   readonly #transform: ValueTransform | undefined
   readonly #limit: LimitFunction
+  /** The limit of loads: the store's only when `concurrency` was given, else none (the CAS's). */
+  readonly #readLimit: <T>(load: () => Promise<T>) => Promise<T>
   readonly #shards: ShardCache
   readonly #ranges: ValueCache
   readonly #metadataCache: MetadataCache
@@ -140,8 +154,10 @@ export class ShardedZarrStore implements AsyncMutable {
       shardCacheMaxBytes = DEFAULT_SHARD_CACHE_MAX_BYTES,
       hotShardAfter = DEFAULT_HOT_AFTER,
       rangeCacheMaxBytes = DEFAULT_RANGE_CACHE_MAX_BYTES,
+      prefetchShards = DEFAULT_PREFETCH_SHARDS,
     } = options
     positiveInteger('concurrency', concurrency, 1)
+    positiveInteger('prefetchShards', prefetchShards, 0)
     positiveInteger('shardCacheMaxBytes', shardCacheMaxBytes, 0)
     positiveInteger('hotShardAfter', hotShardAfter, 1)
     positiveInteger('rangeCacheMaxBytes', rangeCacheMaxBytes, 0)
@@ -155,11 +171,13 @@ export class ShardedZarrStore implements AsyncMutable {
     this.#readOnly = readOnly
     this.#transform = options.transform
     this.#limit = pLimit(concurrency)
+    this.#readLimit = options.concurrency === undefined ? (load) => load() : this.#limit
     this.#shards = new ShardCache(shardCacheMaxBytes, hotShardAfter)
     this.#ranges = new ValueCache(rangeCacheMaxBytes)
     this.#metadataCache = new MetadataCache(
       this.#transform === undefined ? 'is the dataset encrypted? pass its encryptionTransform' : undefined,
     )
+    if (readOnly) this.#prefetch(prefetchShards)
   }
 
   /**
@@ -240,7 +258,12 @@ export class ShardedZarrStore implements AsyncMutable {
   }
 
   /** Bytes of memory the shard cache holds now, and how many shards. */
-  get shardCacheStats(): { bytes: number; shards: number } {
+  get shardCacheStats(): {
+    /** Bytes of memory held, estimated. */
+    bytes: number
+    /** Shards held. */
+    shards: number
+  } {
     return { bytes: this.#shards.bytes, shards: this.#shards.size }
   }
 
@@ -279,7 +302,7 @@ export class ShardedZarrStore implements AsyncMutable {
     const cid = await this.#locate(storeKey, signal)
     if (cid === undefined) return undefined
     if (this.#transform === undefined && cid.code === DAG_PB) {
-      return this.#limit(() => this.cas.load(cid, byteRange, { signal }))
+      return this.#readLimit(() => this.cas.load(cid, byteRange, { signal }))
     }
     const whole = this.#ranges.get(cid.toString(), () => this.#loadValue(storeKey, cid, undefined))
     const slice = sliceRange(await abortable(whole, signal), byteRange)
@@ -564,6 +587,25 @@ export class ShardedZarrStore implements AsyncMutable {
     return { shardKey: shardKeyOf(ref.array.path, number), index: ref.linear % ref.array.chunksPerShard }
   }
 
+  /**
+   * Starts loading up to `count` stored shards, the first of each array, then the second, and so on.
+   * A hint only: a shard that fails to load is loaded again by the read that needs it, which reports why.
+   */
+  #prefetch(count: number): void {
+    const arrays = [...this.#manifest.arrays.values()]
+    let left = count
+    for (let number = 0; left > 0; number++) {
+      const remaining = arrays.filter((array) => number < array.numShards)
+      if (remaining.length === 0) return
+      for (const array of remaining) {
+        if (left === 0) return
+        if (array.shardCids[number] === null || array.shardCids[number] === undefined) continue
+        left--
+        Promise.resolve(this.#loadShard(array, number)).catch(() => undefined)
+      }
+    }
+  }
+
   /** The shard holding `ref`: loaded once, an empty one when the index has none. */
   #shard(ref: ChunkRef): CachedShard | Promise<CachedShard> {
     const array = ref.array
@@ -577,7 +619,7 @@ export class ShardedZarrStore implements AsyncMutable {
       if (cid === null || cid === undefined) {
         return { kind: 'edited', entries: new Array<CID | null>(array.chunksPerShard).fill(null), dirty: false }
       }
-      const bytes = await this.#limit(() => this.cas.load(cid))
+      const bytes = await this.#readLimit(() => this.cas.load(cid))
       let count: number
       try {
         count = readShardHeader(bytes).count
@@ -592,7 +634,7 @@ export class ShardedZarrStore implements AsyncMutable {
   }
 
   async #loadValue(key: string, cid: CID, signal: AbortSignal | undefined): Promise<Uint8Array> {
-    const stored = await this.#limit(() => this.cas.load(cid, undefined, { signal }))
+    const stored = await this.#readLimit(() => this.cas.load(cid, undefined, { signal }))
     return this.#transform === undefined ? stored : this.#transform.decode(key, stored)
   }
 

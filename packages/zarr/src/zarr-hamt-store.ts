@@ -16,15 +16,27 @@ import type { AsyncMutable, GetOptions, RangeQuery } from 'zarrita'
 /** Multicodec code of dag-pb: Kubo's label for a file chunked into several blocks. */
 const DAG_PB = 0x70
 const DEFAULT_CONCURRENCY = 32
+const DEFAULT_PRELOAD_DEPTH = 0
 const DEFAULT_RANGE_CACHE_MAX_BYTES = 64 * 1024 * 1024
 
 /** Options of {@link ZarrHAMTStore}. */
 export interface ZarrHAMTStoreOptions {
   /**
-   * Store operations (gets, range reads, sets, deletes) in flight at once; zarrita fires every chunk
-   * request of a selection together, and the rest wait their turn. Default 32.
+   * Sets and deletes in flight at once (default 32), and, when given, value loads too; zarrita fires
+   * every chunk request of a selection together, and the rest wait their turn. By default reads are
+   * bounded by the CAS alone (KuboCAS: its `concurrency`), so raising the CAS's limit is enough and the
+   * two limits never compound. Finding a key (the HAMT walk) never takes a slot: the walks of one
+   * selection run together, level by level, sharing every node load.
    */
   concurrency?: number
+  /**
+   * Read-only stores: levels of HAMT nodes under the root loaded as soon as the store is made, in the
+   * background (see `HAMT.preload`), so the first reads find them at hand. 1 (the root's children, at
+   * most 256 node loads) saves a round trip on reads spread over the dataset (a time series, a map)
+   * but costs decoding every node of that level, which on a tree of millions of keys delays a first
+   * read more than it saves. Default 0 (off).
+   */
+  preloadDepth?: number
   /**
    * Byte budget of the cache of whole values kept for range reads (keyed by block CID, least recently
    * used out first). Default 64 MiB.
@@ -67,6 +79,8 @@ export class ZarrHAMTStore implements AsyncMutable {
 
   readonly #transform: ValueTransform | undefined
   readonly #limit: LimitFunction
+  /** The limit of value loads: the store's only when `concurrency` was given, else none (the CAS's). */
+  readonly #readLimit: <T>(load: () => Promise<T>) => Promise<T>
   readonly #ranges: ValueCache
   readonly #metadata: MetadataCache
   readonly #writes = new Set<Promise<unknown>>()
@@ -87,7 +101,11 @@ export class ZarrHAMTStore implements AsyncMutable {
         'ZarrHAMTStore needs a HAMT built with valuesAreBytes: true (Zarr values are stored as raw bytes, as py-hamt stores them)',
       )
     }
-    const { concurrency = DEFAULT_CONCURRENCY, rangeCacheMaxBytes = DEFAULT_RANGE_CACHE_MAX_BYTES } = options
+    const {
+      concurrency = DEFAULT_CONCURRENCY,
+      rangeCacheMaxBytes = DEFAULT_RANGE_CACHE_MAX_BYTES,
+      preloadDepth = DEFAULT_PRELOAD_DEPTH,
+    } = options
     if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
       throw new InvalidOptionError(`concurrency must be a positive integer, got ${String(concurrency)}`)
     }
@@ -96,13 +114,19 @@ export class ZarrHAMTStore implements AsyncMutable {
         `rangeCacheMaxBytes must be a non-negative integer, got ${String(rangeCacheMaxBytes)}`,
       )
     }
+    if (!Number.isSafeInteger(preloadDepth) || preloadDepth < 0) {
+      throw new InvalidOptionError(`preloadDepth must be a non-negative integer, got ${String(preloadDepth)}`)
+    }
     this.hamt = hamt
     this.#transform = options.transform
     this.#limit = pLimit(concurrency)
+    this.#readLimit = options.concurrency === undefined ? (load) => load() : this.#limit
     this.#ranges = new ValueCache(rangeCacheMaxBytes)
     this.#metadata = new MetadataCache(
       this.#transform === undefined ? 'is the dataset encrypted? open it with SimpleEncryptedZarrHAMTStore' : undefined,
     )
+    // A hint: reads that need a node the preload could not load load it themselves and report why.
+    if (hamt.readOnly && preloadDepth > 0) hamt.preload(preloadDepth).catch(() => undefined)
   }
 
   /** Whether writes are refused: the HAMT is read-only. */
@@ -117,7 +141,7 @@ export class ZarrHAMTStore implements AsyncMutable {
     const hamtKey = toHamtKey(key)
     this.#syncWithHamt()
     if (isMetadataKey(hamtKey)) return this.#getMetadata(hamtKey, signal)
-    const value = await this.#limit(() => this.#read(hamtKey, signal))
+    const value = await this.#read(hamtKey, signal)
     return value === undefined ? undefined : this.#hand(value)
   }
 
@@ -139,18 +163,18 @@ export class ZarrHAMTStore implements AsyncMutable {
       const value = await this.#getMetadata(hamtKey, signal)
       return value === undefined ? undefined : sliceRange(value, byteRange)
     }
-    const slice = await this.#limit(async () => {
-      const pointer = await this.hamt.getPointer(hamtKey)
-      if (pointer === undefined) return undefined
-      if (this.#transform === undefined && pointer.code === DAG_PB) {
-        return this.hamt.cas.load(pointer, byteRange, { signal })
-      }
+    const pointer = await abortable(this.hamt.getPointer(hamtKey), signal)
+    if (pointer === undefined) return undefined
+    let slice: Uint8Array
+    if (this.#transform === undefined && pointer.code === DAG_PB) {
+      slice = await this.#readLimit(() => this.hamt.cas.load(pointer, byteRange, { signal }))
+    } else {
       const whole = this.#ranges.get(pointer.toString(), async () =>
-        this.#decode(hamtKey, await this.hamt.cas.load(pointer)),
+        this.#decode(hamtKey, await this.#readLimit(() => this.hamt.cas.load(pointer))),
       )
-      return sliceRange(await abortable(whole, signal), byteRange)
-    })
-    return slice === undefined ? undefined : this.#hand(slice)
+      slice = sliceRange(await abortable(whole, signal), byteRange)
+    }
+    return this.#hand(slice)
   }
 
   /** Whether `key` is present. */
@@ -158,7 +182,7 @@ export class ZarrHAMTStore implements AsyncMutable {
     const hamtKey = toHamtKey(key)
     this.#syncWithHamt()
     if (this.#metadata.has(hamtKey)) return true
-    return this.#limit(async () => (await this.hamt.getPointer(hamtKey)) !== undefined)
+    return (await this.hamt.getPointer(hamtKey)) !== undefined
   }
 
   /**
@@ -221,13 +245,13 @@ export class ZarrHAMTStore implements AsyncMutable {
   }
 
   #getMetadata(hamtKey: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
-    return this.#metadata.read(hamtKey, () => this.#limit(() => this.#read(hamtKey, signal)))
+    return this.#metadata.read(hamtKey, () => this.#read(hamtKey, signal))
   }
 
   async #read(hamtKey: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
-    const pointer = await this.hamt.getPointer(hamtKey)
+    const pointer = await abortable(this.hamt.getPointer(hamtKey), signal)
     if (pointer === undefined) return undefined
-    return this.#decode(hamtKey, await this.hamt.cas.load(pointer, undefined, { signal }))
+    return this.#decode(hamtKey, await this.#readLimit(() => this.hamt.cas.load(pointer, undefined, { signal })))
   }
 
   #decode(hamtKey: string, stored: Uint8Array): Uint8Array {

@@ -1,0 +1,58 @@
+/** An element of index.html by id; a missing one is a bug, reported when the page loads. */
+function element<T extends Element>(id: string): T {
+  const found = document.getElementById(id)
+  if (found === null) throw new Error(`the page has no #${id}`)
+  return found as unknown as T
+}
+
+/** The page's elements, looked up once. */
+export const ui = {
+  form: element<HTMLFormElement>('open-form'),
+  gateway: element<HTMLInputElement>('gateway'),
+  cid: element<HTMLInputElement>('cid'),
+  giveUp: element<HTMLInputElement>('give-up'),
+  keyForm: element<HTMLFormElement>('key-form'),
+  keyReason: element<HTMLParagraphElement>('key-reason'),
+  key: element<HTMLInputElement>('key'),
+  keyHeader: element<HTMLInputElement>('key-header'),
+  keyHeaderLabel: element<HTMLLabelElement>('key-header-label'),
+  statusText: element<HTMLSpanElement>('status-text'),
+  elapsed: element<HTMLSpanElement>('elapsed'),
+  progress: element<HTMLProgressElement>('progress'),
+  cancel: element<HTMLButtonElement>('cancel'),
+  error: element<HTMLDivElement>('error'),
+  viewer: element<HTMLElement>('viewer'),
+  title: element<HTMLHeadingElement>('title'),
+  summary: element<HTMLParagraphElement>('summary'),
+  notes: element<HTMLDetailsElement>('notes'),
+  notesList: element<HTMLDListElement>('notes-list'),
+  variable: element<HTMLSelectElement>('variable'),
+  vmin: element<HTMLInputElement>('vmin'),
+  vmax: element<HTMLInputElement>('vmax'),
+  autoLimits: element<HTMLButtonElement>('auto-limits'),
+  prev: element<HTMLButtonElement>('prev'),
+  play: element<HTMLButtonElement>('play'),
+  next: element<HTMLButtonElement>('next'),
+  time: element<HTMLInputElement>('time'),
+  timeLabel: element<HTMLOutputElement>('time-label'),
+  timeStart: element<HTMLSpanElement>('time-start'),
+  timeEnd: element<HTMLSpanElement>('time-end'),
+  figure: element<HTMLElement>('map-figure'),
+  caption: element<HTMLElement>('map-caption'),
+  frame: element<HTMLDivElement>('map-frame'),
+  map: element<HTMLCanvasElement>('map'),
+  graticule: element<SVGSVGElement>('graticule'),
+  staleNote: element<HTMLDivElement>('stale-note'),
+  readout: element<HTMLOutputElement>('readout'),
+  legend: element<HTMLDivElement>('legend'),
+  legendTitle: element<HTMLDivElement>('legend-title'),
+  legendBar: element<HTMLCanvasElement>('legend-bar'),
+  legendTicks: element<HTMLDivElement>('legend-ticks'),
+  legendNote: element<HTMLDivElement>('legend-note'),
+  series: element<HTMLElement>('series'),
+  seriesTitle: element<HTMLHeadingElement>('series-title'),
+  seriesStatus: element<HTMLParagraphElement>('series-status'),
+  seriesChart: element<SVGSVGElement>('series-chart'),
+  seriesUnit: element<HTMLTableCellElement>('series-unit'),
+  seriesBody: element<HTMLTableElement>('series-table').tBodies[0] as HTMLTableSectionElement,
+}

@@ -1,0 +1,55 @@
+import type { CID } from 'multiformats/cid'
+import { HamtNode } from './node.js'
+import type { TreeContext } from './tree-context.js'
+
+/** What `HAMT.preload` loaded. */
+export interface PreloadResult {
+  /** Nodes now at hand, below the root. */
+  nodes: number
+  /** Levels below the root fully asked for (fewer than asked when the budget stopped it). */
+  levels: number
+  /** Node loads that failed; a read of a key under one of them tries again and reports the error. */
+  failed: number
+}
+
+/**
+ * Loads the nodes of the first `depth` levels under `root`, one level at a time and every node of a
+ * level at once, through `ctx.child` (so into the read cache, deduplicated with concurrent reads).
+ * A level is not started when its nodes, estimated at the size of the level above, would take more
+ * than `maxBytes`: loading what the cache must evict again would only cost requests.
+ */
+export async function preloadLevels(
+  root: HamtNode,
+  depth: number,
+  ctx: TreeContext,
+  maxBytes: number,
+  signal?: AbortSignal,
+): Promise<PreloadResult> {
+  const result: PreloadResult = { nodes: 0, levels: 0, failed: 0 }
+  let level: HamtNode[] = [root]
+  for (let d = 0; d < depth; d++) {
+    signal?.throwIfAborted()
+    const links: { node: HamtNode; index: number; cid: CID }[] = []
+    let levelBytes = 0
+    for (const node of level) {
+      levelBytes += node.size
+      node.slots.forEach((slot, index) => {
+        if (slot !== undefined && !(slot instanceof Map) && !(slot instanceof HamtNode))
+          links.push({ node, index, cid: slot })
+      })
+    }
+    if (links.length === 0) break
+    const perNode = levelBytes / level.length
+    if (result.nodes * perNode + links.length * perNode > maxBytes) break
+    const loads = links.map(({ node, index, cid }) => Promise.resolve(ctx.child(node, index, cid)))
+    const settled = await Promise.allSettled(loads)
+    level = []
+    for (const outcome of settled) {
+      if (outcome.status === 'fulfilled') level.push(outcome.value)
+      else result.failed++
+    }
+    result.nodes += level.length
+    result.levels++
+  }
+  return result
+}
