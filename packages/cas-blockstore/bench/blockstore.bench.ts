@@ -13,22 +13,11 @@ import { InMemoryCAS } from '@hamt/cas-memory'
 import { blake3Cid, type ContentAddressedStore, HAMT } from '@hamt/core'
 import { MemoryBlockstore } from 'blockstore-core/memory'
 import { FsBlockstore } from 'blockstore-fs'
+import { randomBytes as bytes } from '../../../tools/test-support/random-bytes.js'
 import { BlockstoreCAS } from '../src/index.js'
 
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 10_000)
 const MIB = Number(process.env.BENCH_MIB ?? 64)
-
-function bytes(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n)
-  let x = seed >>> 0 || 1
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    out[i] = x & 0xff
-  }
-  return out
-}
 
 async function time<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const start = performance.now()

@@ -5,18 +5,7 @@ import { MemoryBlockstore } from 'blockstore-core/memory'
 import { FsBlockstore } from 'blockstore-fs'
 import type { Blockstore } from 'interface-blockstore'
 
-/** Deterministic pseudo-random bytes (xorshift32), so failures can be replayed. */
-export function randomBytes(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n)
-  let x = seed >>> 0 || 1
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    out[i] = x & 0xff
-  }
-  return out
-}
+export { randomBytes } from '../../../tools/test-support/random-bytes.js'
 
 /** A real blockstore to run a test on, and how to clean it up. */
 export interface BlockstoreFixture {

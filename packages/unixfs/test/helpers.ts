@@ -3,18 +3,7 @@ import { base64 } from 'multiformats/bases/base64'
 import type { CID } from 'multiformats/cid'
 import type { BlockReader, BlockWriter } from '../src/index.js'
 
-/** Deterministic pseudo-random bytes (xorshift32), so failures can be replayed. */
-export function randomBytes(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n)
-  let x = seed >>> 0 || 1
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    out[i] = x & 0xff
-  }
-  return out
-}
+export { randomBytes } from '../../../tools/test-support/random-bytes.js'
 
 /** Blocks in a Map, counting reads: the smallest real block store. */
 export class MapBlocks implements BlockReader, BlockWriter {
