@@ -138,6 +138,20 @@ describe('export, import, --car, verify', () => {
     expect((await hamtIn(['verify', '--car', car])).stdout).toContain('ok: ')
   })
 
+  test('a value over 1 MiB (a UnixFS file) reads back whole and by key from a CAR file', async () => {
+    const big = new Uint8Array(2.5 * 1024 * 1024).map((_, i) => (i * 2654435761) >>> 24)
+    const file = join(work.path, 'big.bin')
+    await writeFile(file, big)
+    const withBig = (await hamtIn(['put', root.toString(), 'big', '--file', file, '--dir', dir])).stdout.trim()
+    const car = join(work.path, 'big.car')
+    expect((await hamtIn(['export', withBig, '--dir', dir, '--out', car])).code).toBe(0)
+    const fromCar = await hamtIn(['get', 'big', '--car', car])
+    expect(fromCar.code).toBe(0)
+    expect(fromCar.bytes.length).toBe(big.length)
+    expect(Buffer.compare(fromCar.bytes, Buffer.from(big))).toBe(0)
+    expect(JSON.parse((await hamtIn(['verify', '--car', car, '--json'])).stdout)).toMatchObject({ ok: true })
+  })
+
   test('a tampered CAR is refused with exit 4 and nothing from the bad block on saved', async () => {
     const car = await readFile(join(work.path, 'dataset.car')).catch(async () => {
       await hamtIn(['export', root.toString(), '--dir', dir, '--out', join(work.path, 'dataset.car')])

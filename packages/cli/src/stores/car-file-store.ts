@@ -10,12 +10,14 @@ import {
   type ContentAddressedStore,
   resolveRange,
 } from '@hamt/core'
+import { DAG_PB, readUnixFsFile } from '@hamt/unixfs'
 import { CarIndexer } from '@ipld/car/indexer'
 import { CliError, EXIT } from '../exit-codes.js'
 
 /**
  * A read-only store over a CAR file: the file is indexed once (each block's offset and length, by
- * multihash, so any codec label finds it) and blocks are read from disk on demand. Blocks are
+ * multihash, so any codec label finds it) and blocks are read from disk on demand. A dag-pb CID (a
+ * value over 1 MiB) is read as the UnixFS file it names, as every other store does. Blocks are
  * trusted as the file holds them; `hamt verify` checks them.
  */
 export class CarFileStore implements ContentAddressedStore {
@@ -50,7 +52,17 @@ export class CarFileStore implements ContentAddressedStore {
     )
   }
 
-  async load(id: CID, range?: ByteRange, options?: CallOptions): Promise<Uint8Array> {
+  load(id: CID, range?: ByteRange, options?: CallOptions): Promise<Uint8Array> {
+    if (id.code === DAG_PB) return readUnixFsFile(id, this, range, options)
+    return this.#read(id, range, options)
+  }
+
+  /** The bytes of one block as the file holds it (a UnixFS file's root and leaves included). */
+  loadBlock(cid: CID, options?: CallOptions): Promise<Uint8Array> {
+    return this.#read(cid, undefined, options)
+  }
+
+  async #read(id: CID, range: ByteRange | undefined, options: CallOptions | undefined): Promise<Uint8Array> {
     options?.signal?.throwIfAborted()
     const entry = this.#index.get(keyOf(id))
     if (entry === undefined) throw new BlockNotFoundError(id, `CAR file ${this.path}`)
