@@ -402,9 +402,9 @@ export async function readCapped(
   }
   if (declared >= 0 && isIdentityEncoded(response)) {
     // The body is framed by its Content-Length (under the limit, unencoded, so what arrives is no
-    // larger), and fetch stops reading it when the attempt's signal aborts: read it in one go, which
-    // costs a third of reading it chunk by chunk. The length is checked again, whatever the framing.
-    const body = new Uint8Array(await response.arrayBuffer())
+    // larger): read it in one go, which costs a third of reading it chunk by chunk. The length is
+    // checked again, whatever the framing.
+    const body = new Uint8Array(await untilAborted(response.arrayBuffer(), signal))
     if (body.length > limit) throw new ResponseTooLargeError(context, limit, body.length)
     return body
   }
@@ -419,11 +419,42 @@ export async function readCapped(
 }
 
 /**
- * Whether the body arrives as sent, so its `Content-Length` bounds the bytes fetch hands over: fetch
- * decompresses gzip and brotli, whose Content-Length counts the compressed bytes (a small one could
- * inflate to gigabytes).
+ * `promise`, or the signal's reason as soon as it aborts: not every fetch stops a body read on abort,
+ * and the attempt's time limit must end the wait all the same.
+ */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => undefined)
+    return Promise.reject(signal.reason)
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      promise.catch(() => undefined)
+      reject(signal.reason)
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
+  })
+}
+
+/**
+ * Whether the body surely arrives as sent, so its `Content-Length` bounds the bytes fetch hands over:
+ * fetch decompresses gzip and brotli, whose Content-Length counts the compressed bytes (a small one
+ * could inflate to gigabytes).
  */
 function isIdentityEncoded(response: Response): boolean {
+  // A browser hides Content-Encoding of a cross-origin answer (`cors`: only safelisted headers are
+  // seen), so its absence proves nothing there: such answers are read as capped streams.
+  if (response.type !== 'basic' && response.type !== 'default') return false
   const encoding = response.headers.get('content-encoding')
   return encoding === null || encoding.trim() === '' || encoding.trim().toLowerCase() === 'identity'
 }
