@@ -35,6 +35,9 @@ export default {
     // Conversion happens per package, so what to leave out is said here (`@internal` members, `#private`).
     excludePrivate: true,
     excludeInternal: true,
+    // Source links from the published repository, not from whatever remote (if any) a clone has.
+    disableGit: true,
+    sourceLinkTemplate: 'https://github.com/hamt-ts/hamt/blob/main/{path}#L{line}',
   },
   out: join(root, 'docs/api'),
   readme: join(root, 'tools/docs-check/api-index.md'),

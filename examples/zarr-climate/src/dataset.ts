@@ -137,11 +137,12 @@ export async function writeClimateDataset(
     },
   }
   const root = zarr.root(counting)
-  const years = (days / 365.25).toFixed(1)
+  // A short test dataset is a few days long: say so rather than "0.0 years".
+  const span = days < 365 ? `${days} days` : `${(days / 365.25).toFixed(1)} years`
   await zarr.create(root, {
     attributes: {
       title: 'Synthetic daily climate',
-      summary: `${years} years of made-up daily temperature and precipitation on a ${grid.resolution}° grid`,
+      summary: `${span} of made-up daily temperature and precipitation on a ${grid.resolution}° grid`,
       Conventions: 'CF-1.8',
       source: 'examples/zarr-climate (hamt): generated, not observed',
       history: 'written with zarrita into a HAMT by examples/zarr-climate',

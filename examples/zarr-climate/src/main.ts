@@ -2,7 +2,7 @@
  * Writes a synthetic climate dataset with zarrita into a HAMT, then reopens it read-only by root
  * CID and reads a time series, a map, and everything (annual global means).
  *
- *   npx -y pnpm@10.34.9 --filter zarr-climate start                 # into the file-system store, then read
+ *   npx -y pnpm@10.34.9 --filter zarr-climate start                 # into blockstore-fs on disk, then read
  *   npx -y pnpm@10.34.9 --filter zarr-climate start -- --reopen     # read what the last run wrote
  *   npx -y pnpm@10.34.9 --filter zarr-climate start -- --kubo       # into a local Kubo node instead
  *   npx -y pnpm@10.34.9 --filter zarr-climate start -- --layout sharded   # py-hamt's sharded layout (v2) instead of a HAMT
@@ -17,13 +17,12 @@ import { CID, type ContentAddressedStore, HAMT } from '@hamt/core'
 import { ZarrHAMTStore } from '@hamt/zarr'
 import { openZarr } from '@hamt/zarr-open'
 import { ShardedZarrStore } from '@hamt/zarr-sharded'
-import { FileSystemCAS } from 'custom-cas'
 import { climateGrid, dateOf, dayOf, daysOfYears, VARIABLES, writeClimateDataset } from './dataset.js'
 import { progressBar } from './progress.js'
 import { groupedAreaMeans, nearestIndex, openClimateDataset, readMap, readSeries } from './read.js'
 import { areaWeightedMean, countAtLeast, seriesStats, WET_DAY_MM } from './stats.js'
+import { LocalDatasetStore } from './store.js'
 
-const REF = 'zarr-climate'
 const USAGE = `usage: npx -y pnpm@10.34.9 --filter zarr-climate start [-- options]
   --years N            calendar years of daily data from 2000-01-01, leap days included (default 3)
   --days N             days of data instead of --years
@@ -31,12 +30,12 @@ const USAGE = `usage: npx -y pnpm@10.34.9 --filter zarr-climate start [-- option
   --time-chunk N       days per chunk (default 90)
   --point LAT,LON      where to read a time series (default 52.5,13.4)
   --date YYYY-MM-DD    which day's map to read (default 2001-07-01, or the last day)
-  --data-dir DIR       where the file-system store lives (default examples/zarr-climate/.hamt-data,
-                       or $HAMT_DATA_DIR)
+  --data-dir DIR       where the local store (blockstore-fs) lives (default
+                       examples/zarr-climate/.hamt-data, or $HAMT_DATA_DIR)
   --layout L           hamt (default) or sharded: py-hamt's ShardedZarrStore (v2); reads open either
   --reopen             read the dataset the last run saved instead of writing
   --root CID           read the dataset with this root CID instead of writing
-  --kubo               use a local Kubo node instead of the file-system store
+  --kubo               use a local Kubo node instead of the local store
   --rpc-url URL        Kubo RPC API (default http://127.0.0.1:5001)
   --gateway-url URL    IPFS gateway for reads (default http://127.0.0.1:8080)`
 
@@ -126,22 +125,22 @@ async function main(): Promise<void> {
   const nLon = grid.longitude.length
 
   let cas: ContentAddressedStore
-  let fileStore: FileSystemCAS | undefined
+  let local: LocalDatasetStore | undefined
   if (options.kubo) {
     await checkKubo(options.kubo.rpcBaseUrl)
     cas = new KuboCAS(options.kubo)
     console.log(`Store: Kubo (RPC ${options.kubo.rpcBaseUrl}, reads through ${options.kubo.gatewayBaseUrl})`)
   } else {
-    fileStore = new FileSystemCAS({ directory: path.join(options.dataDir, 'zarr-climate') })
-    cas = fileStore
-    console.log(`Store: file system, ${fileStore.directory} (--kubo for a local Kubo node)`)
+    local = await LocalDatasetStore.open(path.join(options.dataDir, 'zarr-climate'))
+    cas = local.cas
+    console.log(`Store: blockstore-fs, ${local.blocksDirectory} (--kubo for a local Kubo node)`)
   }
 
   let root = options.root
   if (root === undefined && options.reopen) {
-    root = await fileStore?.getRef(REF)
+    root = await local?.getRoot()
     if (root === undefined)
-      throw new UsageError(`--reopen: no dataset saved yet in ${fileStore?.directory}; run without --reopen first`)
+      throw new UsageError(`--reopen: no dataset saved yet in ${local?.directory}; run without --reopen first`)
   }
 
   if (root === undefined) {
@@ -165,10 +164,10 @@ async function main(): Promise<void> {
         `in ${fmt(seconds, 2)} s: ${fmt(grid.rawBytes / 1e6 / seconds)} MB/s`,
     )
     console.log(`Root CID: ${root}`)
-    if (fileStore !== undefined) {
-      await fileStore.setRef(REF, root)
+    if (local !== undefined) {
+      await local.setRoot(root)
       console.log(
-        `Saved as ref "${REF}": \`npx -y pnpm@10.34.9 --filter zarr-climate start -- --reopen\` reads it without writing`,
+        `Saved the root in ${path.join(local.directory, 'root')}: \`npx -y pnpm@10.34.9 --filter zarr-climate start -- --reopen\` reads it without writing`,
       )
     } else {
       console.log(`Read it again with \`npx -y pnpm@10.34.9 --filter zarr-climate start -- --kubo --root ${root}\``)
@@ -270,6 +269,7 @@ async function main(): Promise<void> {
     console.log(`  ${name}: ${fmt(mean, 2)} °C, ${fmt(pYears.get(name) as number, 2)} mm/day${partial}`)
   }
   if (cas instanceof KuboCAS) await cas.close()
+  await local?.close()
 }
 
 /** Runs a check of the dataset module, reporting a bad value as a usage error. */
@@ -297,7 +297,7 @@ async function checkKubo(rpcBaseUrl: string): Promise<void> {
   } catch (error) {
     throw new UsageError(
       `No Kubo RPC API answers at ${rpcBaseUrl} (${(error as Error).message}). Start one with \`ipfs daemon\`, ` +
-        'pass --rpc-url, or run without --kubo to use the file-system store.',
+        'pass --rpc-url, or run without --kubo to use the local store.',
     )
   }
 }

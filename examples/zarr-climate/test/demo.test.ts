@@ -1,6 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { BlockstoreCAS } from '@hamt/cas-blockstore'
+import { CID, HAMT } from '@hamt/core'
+import { FsBlockstore } from 'blockstore-fs'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { runExample } from './run-example.js'
 
@@ -20,10 +23,10 @@ function readingReport(stdout: string): string {
     .replace(/read in [\d.,]+ (ms|s)(: [\d.,]+ MB\/s)?/g, 'read in …')
 }
 
-test('writes into the file-system store, reads back, and a second run reopens it', async () => {
+test('writes into blockstore-fs, reads back, and a second run reopens it', async () => {
   const first = await runExample([...SMALL, '--data-dir', dataDir])
   expect(first.stderr).toBe('')
-  expect(first.stdout).toContain(`Store: file system, ${path.join(dataDir, 'zarr-climate')}`)
+  expect(first.stdout).toContain(`Store: blockstore-fs, ${path.join(dataDir, 'zarr-climate', 'blocks')}`)
   expect(first.stdout).toContain('on a 15° grid (time 60 × latitude 12 × longitude 24, 8 chunks)')
   expect(first.stdout).toMatch(/Wrote 0\.1 MB of data as 8 chunks \([\d.]+ MB compressed\) in [\d.]+ s: [\d.,]+ MB\/s/)
   const root = /Root CID: (bafyr4\w+)/.exec(first.stdout)?.[1]
@@ -39,6 +42,19 @@ test('writes into the file-system store, reads back, and a second run reopens it
   // 60 days are not a year: the mean says so.
   expect(first.stdout).toMatch(/ {2}2000: [\d.]+ °C, [\d.]+ mm\/day \(60 of 366 days\)\n/)
   expect(first.stdout).toContain('`npx -y pnpm@10.34.9 --filter zarr-climate start -- --reopen` reads it')
+
+  // The blocks are blockstore-fs's own: another program opens them with blockstore-fs alone.
+  const blockstore = new FsBlockstore(path.join(dataDir, 'zarr-climate', 'blocks'))
+  await blockstore.open()
+  const hamt = await HAMT.build<Uint8Array>({
+    cas: new BlockstoreCAS(blockstore),
+    rootNodeId: CID.parse(root as string),
+    readOnly: true,
+    valuesAreBytes: true,
+  })
+  expect(await hamt.has('temperature/zarr.json')).toBe(true)
+  await blockstore.close()
+  expect((await readFile(path.join(dataDir, 'zarr-climate', 'root'), 'utf8')).trim()).toBe(root)
 
   const again = await runExample(['--reopen'], { HAMT_DATA_DIR: dataDir })
   expect(again.stdout).toContain(`Reopening root CID ${root}`)

@@ -21,7 +21,7 @@ const rootOf = (stdout: string): string | undefined => /Root CID: (bafyr4\w+)/.e
 const reading = (stdout: string): string =>
   stdout.slice(stdout.indexOf('Opened read-only')).replace(/read in [\d.,]+ (ms|s)(: [\d.,]+ MB\/s)?/g, 'read in …')
 
-test('--kubo writes to the node and reads through its gateway; the root is the file-system run’s', async () => {
+test('--kubo writes to the node and reads through its gateway; the root is the blockstore-fs run’s', async () => {
   const kuboArgs = ['--kubo', '--rpc-url', node.rpcUrl, '--gateway-url', node.gatewayUrl]
   const onKubo = await runExample([...SMALL, ...kuboArgs])
   expect(onKubo.stderr).toBe('')

@@ -126,8 +126,11 @@ export class ClosedError extends Error {
  * the limit and the connection was closed, so a hostile gateway cannot fill the memory.
  */
 export class ResponseTooLargeError extends Error {
+  /** Stable identifier for this error. */
   readonly code = 'ERR_RESPONSE_TOO_LARGE' as const
+  /** The URL that gave the answer. */
   readonly url: string
+  /** The CID asked for, when the request was for one. */
   readonly cid: CID | undefined
   /** Most bytes the answer could have. */
   readonly limit: number
@@ -153,8 +156,11 @@ export class ResponseTooLargeError extends Error {
  * to wait (`maxRetryAfterMs`). Nothing was waited for; `retryAt` says when to try again.
  */
 export class RetryLaterError extends Error {
+  /** Stable identifier for this error. */
   readonly code = 'ERR_RETRY_LATER' as const
+  /** The URL that gave the answer. */
   readonly url: string
+  /** The CID asked for, when the request was for one. */
   readonly cid: CID | undefined
   /** The wait the server asked for, in ms. */
   readonly retryAfterMs: number
@@ -186,8 +192,11 @@ export class RetryLaterError extends Error {
  * a Kubo `add` answer naming a UnixFS file for data that fits in one block.
  */
 export class InvalidResponseError extends Error {
+  /** Stable identifier for this error. */
   readonly code = 'ERR_INVALID_RESPONSE' as const
+  /** The URL that gave the answer. */
   readonly url: string
+  /** The CID asked for, when the request was for one. */
   readonly cid: CID | undefined
 
   constructor(context: Pick<RequestContext, 'url' | 'cid'>, reason: string) {

@@ -11,7 +11,7 @@ import {
   UncommittedChangesError,
 } from './errors.js'
 import { flush } from './flush.js'
-import { blake3HashFn, type HashFn } from './hash.js'
+import { blake3HashFn, type HashFn, hashKey, hashKeyView } from './hash.js'
 import { insertEntry } from './insert.js'
 import { lookup } from './lookup.js'
 import { childPath, decodeNode, HamtNode, nodeMemory } from './node.js'
@@ -72,7 +72,6 @@ export const MAX_VALUE_BYTES = 1.5 * 1024 * 1024 * 1024
 const DEFAULT_CACHE_MAX_BYTES = 64 * 1024 * 1024
 /** Node saves in flight at once while committing. */
 const FLUSH_CONCURRENCY = 32
-const utf8 = new TextEncoder()
 const ignore = (): void => {}
 
 /**
@@ -287,42 +286,66 @@ export class HAMT<V = unknown> {
    * @throws {InvalidValueError} when `value` cannot be encoded or is bigger than
    * {@link MAX_VALUE_BYTES} (the HAMT is left unchanged).
    */
-  async set(key: string, value: V, options: WriteOptions = {}): Promise<void> {
-    checkKey(key)
-    const { signal } = options
-    const bytes = this.#encodeValue(key, value)
-    const hash = this.#hash(key)
-    const save = (): Promise<CID> => abortable(this.cas.save(bytes, 'raw', { signal }), signal)
-    // Values are saved concurrently; only the tree updates wait their turn. While a switch to
-    // read-only is queued, the save waits to see whether the switch happened.
-    let saved: Promise<CID> | undefined
-    if (!this.#queuedReadOnly) {
-      saved = save()
-      saved.catch(ignore)
-    }
-    let started = false
-    await abortable(
-      this.#enqueue(async () => {
+  set(key: string, value: V, options?: WriteOptions): Promise<void> {
+    // Not async: a bulk load is mostly this, and when nothing needs loading the only promises made are
+    // the value's save, the queue's, and the insert's after the save.
+    try {
+      checkKey(key)
+      const signal = options?.signal
+      const bytes = this.#encodeValue(key, value)
+      const hash = this.#hash(key)
+      // Values are saved concurrently; only the tree updates wait their turn. While a switch to
+      // read-only is queued, the save waits to see whether the switch happened.
+      let saved = this.#queuedReadOnly ? undefined : this.#saveValue(bytes, signal)
+      let started = false
+      const result = this.#enqueue(() => {
         if (this.#readOnly) throw new ReadOnlyError('set')
         signal?.throwIfAborted()
         started = true
-        const pointer = await (saved ?? save())
-        await this.#spillIfOver(signal)
-        const root = this.#rootNode()
-        // Not `+= await`: loading children adds to the total meanwhile.
-        const added = await insertEntry(
-          root instanceof HamtNode ? root : await root,
-          key,
-          hash,
-          pointer,
-          this.#writeContext,
-          signal,
-        )
-        this.#writeBytes += added
-      }),
+        saved ??= this.#saveValue(bytes, signal)
+        return saved.then((pointer) => this.#insert(key, hash, pointer, signal))
+      })
+      return signal === undefined ? result : abortable(result, signal, () => started)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  /** Saves a value's bytes as a raw block; a failure surfaces where the save is awaited. */
+  #saveValue(bytes: Uint8Array, signal: AbortSignal | undefined): Promise<CID> {
+    const saved = abortable(this.cas.save(bytes, 'raw', signal === undefined ? undefined : { signal }), signal)
+    saved.catch(ignore)
+    return saved
+  }
+
+  /** Write mode: points `key` at `pointer`; synchronous when nothing needs loading or spilling. */
+  #insert(key: string, hash: Uint8Array, pointer: CID, signal: AbortSignal | undefined): void | Promise<void> {
+    const root = this.#root
+    if (this.#writeBytes > this.#maxBytes || !(root instanceof HamtNode)) {
+      return this.#insertAfterLoads(key, hash, pointer, signal)
+    }
+    const added = insertEntry(root, key, hash, pointer, this.#writeContext, signal)
+    if (typeof added === 'number') this.#writeBytes += added
+    // Not `+= await`: loading children adds to the total meanwhile.
+    else
+      return added.then((bytes) => {
+        this.#writeBytes += bytes
+      })
+  }
+
+  /** {@link HAMT.#insert} when the tree is over its budget or its root is not loaded. */
+  async #insertAfterLoads(key: string, hash: Uint8Array, pointer: CID, signal: AbortSignal | undefined): Promise<void> {
+    await this.#spillIfOver(signal)
+    const root = this.#rootNode()
+    const added = await insertEntry(
+      root instanceof HamtNode ? root : await root,
+      key,
+      hash,
+      pointer,
+      this.#writeContext,
       signal,
-      () => started,
     )
+    this.#writeBytes += added
   }
 
   /**
@@ -372,10 +395,11 @@ export class HAMT<V = unknown> {
 
   #pointer(key: string): CID | undefined | Promise<CID | undefined> {
     checkKey(key)
-    const hash = this.#hash(key)
     const ctx = this.#readOnly ? this.#readContext : this.#peekContext
     const root = this.#rootNode()
-    return root instanceof HamtNode ? lookup(root, key, hash, ctx) : root.then((r) => lookup(r, key, hash, ctx))
+    if (!(root instanceof HamtNode)) return root.then((r) => lookup(r, key, this.#hash(key), ctx))
+    // A view of the hash, not a copy: `lookup` reads it only while it runs synchronously.
+    return lookup(root, key, hashKeyView(this.hashFn, key), ctx)
   }
 
   /**
@@ -537,9 +561,10 @@ export class HAMT<V = unknown> {
     }
   }
 
-  #enqueue<T>(operation: () => Promise<T>): Promise<T> {
-    const result = this.#queue.then(operation)
-    this.#queue = result.then(ignore, ignore)
+  #enqueue<T>(operation: () => T | PromiseLike<T>): Promise<T> {
+    // The next operation runs once this one settles either way (it ignores the outcome it is given).
+    const result = this.#queue.then(operation, operation)
+    this.#queue = result
     return result
   }
 
@@ -641,25 +666,8 @@ export class HAMT<V = unknown> {
   }
 
   #hash(key: string): Uint8Array {
-    const hash = this.hashFn(utf8Bytes(key))
-    if (!(hash instanceof Uint8Array) || hash.length === 0) {
-      throw new InvalidOptionError('hashFn must return a non-empty Uint8Array')
-    }
-    return hash
+    return hashKey(this.hashFn, key)
   }
-}
-
-/** UTF-8 bytes of a key; short ASCII keys (the usual kind) skip TextEncoder's native call. */
-function utf8Bytes(key: string): Uint8Array {
-  const length = key.length
-  if (length > 64) return utf8.encode(key)
-  const bytes = new Uint8Array(length)
-  for (let i = 0; i < length; i++) {
-    const code = key.charCodeAt(i)
-    if (code > 0x7f) return utf8.encode(key)
-    bytes[i] = code
-  }
-  return bytes
 }
 
 function checkKey(key: unknown): asserts key is string {

@@ -1,5 +1,5 @@
 import { from } from 'multiformats/hashes/hasher'
-import { blake3 } from '#blake3'
+import { blake3, blake3Text, blake3TextView } from '#blake3'
 import { InvalidOptionError } from './errors.js'
 
 /**
@@ -10,6 +10,44 @@ export type HashFn = (key: Uint8Array) => Uint8Array
 
 /** The default {@link HashFn}, as py-hamt's `blake3_hashfn`: the 32-byte BLAKE3 digest. */
 export const blake3HashFn: HashFn = blake3
+
+const utf8 = new TextEncoder()
+
+/**
+ * The hash of a key: `hashFn` of its UTF-8 bytes. The default BLAKE3 hashes the text directly (in Node,
+ * straight from the string into WebAssembly memory), which skips making the bytes.
+ *
+ * @throws {InvalidOptionError} when a custom `hashFn` returns something other than a non-empty `Uint8Array`.
+ */
+export function hashKey(hashFn: HashFn, key: string): Uint8Array {
+  if (hashFn === blake3HashFn) return blake3Text(key)
+  const hash = hashFn(utf8Bytes(key))
+  if (!(hash instanceof Uint8Array) || hash.length === 0) {
+    throw new InvalidOptionError('hashFn must return a non-empty Uint8Array')
+  }
+  return hash
+}
+
+/**
+ * {@link hashKey}, but the default hash's answer may be a view that the next hash overwrites (no copy
+ * is made): for a reader that is done with it before anything else can hash.
+ */
+export function hashKeyView(hashFn: HashFn, key: string): Uint8Array {
+  return hashFn === blake3HashFn ? blake3TextView(key) : hashKey(hashFn, key)
+}
+
+/** UTF-8 bytes of a key; short ASCII keys (the usual kind) skip TextEncoder's native call. */
+function utf8Bytes(key: string): Uint8Array {
+  const length = key.length
+  if (length > 64) return utf8.encode(key)
+  const bytes = new Uint8Array(length)
+  for (let i = 0; i < length; i++) {
+    const code = key.charCodeAt(i)
+    if (code > 0x7f) return utf8.encode(key)
+    bytes[i] = code
+  }
+  return bytes
+}
 
 /** BLAKE3-256 as a multiformats hasher (multihash code 0x1e), for building and checking CIDs. */
 export const blake3Hasher = from({ name: 'blake3', code: 0x1e, encode: blake3 })

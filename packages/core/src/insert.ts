@@ -1,6 +1,6 @@
 import type { CID } from 'multiformats/cid'
 import { HashCollisionError } from './errors.js'
-import { type Bucket, entryMemory, HamtNode, markDirty, nodeMemory } from './node.js'
+import { type Bucket, entryMemory, HamtNode, nodeMemory } from './node.js'
 import type { TreeContext } from './tree-context.js'
 
 /**
@@ -14,26 +14,42 @@ import type { TreeContext } from './tree-context.js'
  *
  * `signal` is checked after each load, so an aborted insert changes nothing.
  *
+ * Synchronous when every node on the way is loaded (the usual case while writing), so an insert
+ * makes no promise of its own; a promise of the same result when a child has to be loaded first.
+ *
  * @returns an estimate of the memory the insert added (see {@link HamtNode.size}); `0` when the key
  * already pointed to `value` (nothing changed).
  */
-export async function insertEntry(
+export function insertEntry(
   root: HamtNode,
   key: string,
   hash: Uint8Array,
   value: CID,
   ctx: TreeContext,
   signal?: AbortSignal,
-): Promise<number> {
-  const path: HamtNode[] = [root]
+): number | Promise<number> {
+  return insertFrom(root, 0, root, key, hash, value, ctx, signal)
+}
+
+/** {@link insertEntry}, with the walk already at `node`, `depth` levels down from `root`. */
+function insertFrom(
+  node: HamtNode,
+  depth: number,
+  root: HamtNode,
+  key: string,
+  hash: Uint8Array,
+  value: CID,
+  ctx: TreeContext,
+  signal: AbortSignal | undefined,
+): number | Promise<number> {
   let added = entryMemory(key)
-  let node = root
-  for (let depth = 0; ; depth++) {
+  for (; ; depth++) {
     const index = hash[depth]
     if (index === undefined) throw new HashCollisionError([key], ctx.maxBucketSize)
     const slot = node.slots[index]
     if (slot === undefined) {
-      node.slots[index] = new Map([[key, value]])
+      const bucket: Bucket = new Map()
+      node.slots[index] = bucket.set(key, value)
       break
     }
     if (slot instanceof Map) {
@@ -50,16 +66,33 @@ export async function insertEntry(
       break
     }
     const child = slot instanceof HamtNode ? slot : ctx.child(node, index, slot)
-    if (child instanceof HamtNode) node = child
-    else {
-      node = await child
-      // The change below is synchronous: past this point an abort would come too late to honour.
-      signal?.throwIfAborted()
+    if (child instanceof HamtNode) {
+      node = child
+      continue
     }
-    path.push(node)
+    const next = depth + 1
+    return child.then((loaded) => {
+      // The change is synchronous: past this point an abort would come too late to honour.
+      signal?.throwIfAborted()
+      return insertFrom(loaded, next, root, key, hash, value, ctx, signal)
+    })
   }
-  markDirty(path)
+  markPathDirty(root, hash)
   return added
+}
+
+/**
+ * Marks the nodes from `root` down along `hash` as changed: the path the insert walked, every node of
+ * which is attached to its parent by then (write mode attaches what it loads).
+ */
+function markPathDirty(root: HamtNode, hash: Uint8Array): void {
+  let node = root
+  for (let depth = 0; ; depth++) {
+    node.cid = undefined
+    const slot = node.slots[hash[depth] as number]
+    if (!(slot instanceof HamtNode)) return
+    node = slot
+  }
 }
 
 function subtreeMemory(node: HamtNode): number {

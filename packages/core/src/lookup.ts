@@ -5,6 +5,9 @@ import type { TreeContext } from './tree-context.js'
 /**
  * Finds the CID of `key`'s value, or `undefined` when the key is absent. Answers synchronously when
  * every node on the way is at hand, which is what makes warm reads cheap.
+ *
+ * `hash` is read only until the walk first has to wait (it may be a view that the next hash
+ * overwrites, and loading a node hashes its keys); past that point the key is hashed again.
  */
 export function lookup(
   node: HamtNode,
@@ -22,7 +25,7 @@ export function lookup(
     const child = slot instanceof HamtNode ? slot : ctx.child(node, index, slot)
     if (child instanceof Promise) {
       const next = depth + 1
-      return child.then((loaded) => lookup(loaded, key, hash, ctx, next))
+      return child.then((loaded) => lookup(loaded, key, ctx.hashKey(key), ctx, next))
     }
     node = child
   }

@@ -11,52 +11,65 @@ const CID_TAG = [0xd8, 0x2a] // tag 42
 /** One slot as the encoder takes it. */
 export type EncodableSlot = undefined | Map<string, CID> | CID
 
+// Nodes are written into one scratch buffer that grows as needed, in a single pass, and copied out:
+// measuring first meant sorting every bucket twice or keeping the sorted entries, an array per entry.
+let scratch = new Uint8Array(64 * 1024)
+const MAX_SCRATCH = 1024 * 1024
+
 /** DAG-CBOR bytes of a node whose slots are empty, buckets, or links (given as the child's CID). */
 export function encodeNodeSlots(slots: readonly EncodableSlot[]): Uint8Array {
-  let size = headerSize(slots.length)
-  const buckets: [string | Uint8Array, CID][][] = []
-  for (const slot of slots) {
-    if (slot === undefined) {
-      size += 1
-    } else if (slot instanceof Map) {
-      // DAG-CBOR orders map keys by encoded length, then bytewise. For ASCII keys (the usual case)
-      // a string is its bytes, and string order is byte order.
-      const entries: [string | Uint8Array, CID][] = []
-      let ascii = true
-      for (const [key, cid] of slot) {
-        entries.push([key, cid])
-        if (ascii && !isAscii(key)) ascii = false
-      }
-      if (!ascii) for (const entry of entries) entry[0] = utf8.encode(entry[0] as string)
-      entries.sort(ascii ? compareAsciiKeys : compareKeys)
-      buckets.push(entries)
-      size += headerSize(entries.length)
-      for (const [key, cid] of entries) size += headerSize(key.length) + key.length + cidSize(cid)
-    } else {
-      size += 1 + cidSize(slot)
-    }
+  let out = scratch
+  let at = 0
+  const ensure = (bytes: number): void => {
+    if (at + bytes <= out.length) return
+    const grown = new Uint8Array(Math.max(out.length * 2, at + bytes))
+    grown.set(out.subarray(0, at))
+    out = grown
+    // Kept for the next node unless a freak node (huge keys) made it big.
+    if (grown.length <= MAX_SCRATCH) scratch = grown
   }
-  const out = new Uint8Array(size)
-  let at = writeHeader(out, 0, 0x80, slots.length)
-  let bucket = 0
+  ensure(5)
+  at = writeHeader(out, at, 0x80, slots.length)
   for (const slot of slots) {
     if (slot === undefined) {
+      ensure(1)
       out[at++] = 0xa0
     } else if (slot instanceof Map) {
-      const entries = buckets[bucket++] as [string | Uint8Array, CID][]
-      at = writeHeader(out, at, 0xa0, entries.length)
-      for (const [key, cid] of entries) {
-        at = writeHeader(out, at, 0x60, key.length)
-        if (typeof key === 'string') for (let i = 0; i < key.length; i++) out[at + i] = key.charCodeAt(i)
-        else out.set(key, at)
-        at = writeCid(out, at + key.length, cid)
+      // An upper bound: a UTF-16 code unit takes at most 3 bytes in UTF-8.
+      let bound = 5
+      let ascii = true
+      for (const [key, cid] of slot) {
+        bound += 5 + 3 * key.length + cidSize(cid)
+        if (ascii && !isAscii(key)) ascii = false
+      }
+      ensure(bound)
+      at = writeHeader(out, at, 0xa0, slot.size)
+      if (ascii) {
+        // DAG-CBOR orders map keys by encoded length, then bytewise. For ASCII keys (the usual case)
+        // a string is its bytes, and string order is byte order.
+        const keys = slot.size === 1 ? slot.keys() : [...slot.keys()].sort(compareAsciiKeys)
+        for (const key of keys) {
+          at = writeHeader(out, at, 0x60, key.length)
+          for (let i = 0; i < key.length; i++) out[at + i] = key.charCodeAt(i)
+          at = writeCid(out, at + key.length, slot.get(key) as CID)
+        }
+      } else {
+        const entries: [Uint8Array, CID][] = []
+        for (const [key, cid] of slot) entries.push([utf8.encode(key), cid])
+        entries.sort(compareKeys)
+        for (const [key, cid] of entries) {
+          at = writeHeader(out, at, 0x60, key.length)
+          out.set(key, at)
+          at = writeCid(out, at + key.length, cid)
+        }
       }
     } else {
+      ensure(1 + cidSize(slot))
       out[at++] = 0x81
       at = writeCid(out, at, slot)
     }
   }
-  return out
+  return out.slice(0, at)
 }
 
 function isAscii(key: string): boolean {
@@ -64,15 +77,13 @@ function isAscii(key: string): boolean {
   return true
 }
 
-function compareAsciiKeys(a: [string | Uint8Array, CID], b: [string | Uint8Array, CID]): number {
-  const x = a[0] as string
-  const y = b[0] as string
+function compareAsciiKeys(x: string, y: string): number {
   return x.length !== y.length ? x.length - y.length : x < y ? -1 : x > y ? 1 : 0
 }
 
-function compareKeys(a: [string | Uint8Array, CID], b: [string | Uint8Array, CID]): number {
-  const x = a[0] as Uint8Array
-  const y = b[0] as Uint8Array
+function compareKeys(a: [Uint8Array, CID], b: [Uint8Array, CID]): number {
+  const x = a[0]
+  const y = b[0]
   if (x.length !== y.length) return x.length - y.length
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return (x[i] as number) - (y[i] as number)
   return 0

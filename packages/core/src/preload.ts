@@ -2,7 +2,7 @@ import type { CID } from 'multiformats/cid'
 import { HamtNode } from './node.js'
 import type { TreeContext } from './tree-context.js'
 
-/** What {@link preloadLevels} loaded. */
+/** What `HAMT.preload` loaded. */
 export interface PreloadResult {
   /** Nodes now at hand, below the root. */
   nodes: number

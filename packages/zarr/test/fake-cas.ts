@@ -8,7 +8,8 @@ export const DAG_PB = 0x70
 /**
  * A FAKE store for tests (records calls, relabels blocks) over a real store (`over`, or a new {@link InMemoryCAS}):
  * - `dagPbAbove`: values longer than this come back labelled dag-pb, as Kubo labels a file it split
- *   into several chunks (the bytes stay loadable: InMemoryCAS keys blocks by multihash);
+ *   into several chunks (loads of such a CID go to the inner store under the CID it gave, since a
+ *   real dag-pb CID names a UnixFS file there);
  * - `delayMs`: every call waits this long, so concurrent calls overlap and can be counted.
  */
 export class FakeRecordingCAS implements ContentAddressedStore {
@@ -16,6 +17,8 @@ export class FakeRecordingCAS implements ContentAddressedStore {
   readonly loads: { cid: CID; range: ByteRange | undefined }[] = []
   inFlight = 0
   maxInFlight = 0
+  /** CIDs this fake relabelled dag-pb, by their string, with the CID the inner store gave. */
+  readonly #relabelled = new Map<string, CID>()
 
   constructor(private readonly options: { over?: ContentAddressedStore; dagPbAbove?: number; delayMs?: number } = {}) {
     this.inner = options.over ?? new InMemoryCAS()
@@ -25,15 +28,17 @@ export class FakeRecordingCAS implements ContentAddressedStore {
     return this.#track(async () => {
       const cid = await this.inner.save(data, codec, options)
       const limit = this.options.dagPbAbove
-      return limit !== undefined && codec === 'raw' && data.length > limit
-        ? CIDClass.createV1(DAG_PB, cid.multihash)
-        : cid
+      if (limit === undefined || codec !== 'raw' || data.length <= limit || cid.code === DAG_PB) return cid
+      const relabelled = CIDClass.createV1(DAG_PB, cid.multihash)
+      this.#relabelled.set(relabelled.toString(), cid)
+      return relabelled
     })
   }
 
   async load(id: CID, range?: ByteRange, options?: CallOptions): Promise<Uint8Array> {
     this.loads.push({ cid: id, range })
-    return this.#track(() => this.inner.load(id, range, options))
+    const inner = this.#relabelled.get(id.toString()) ?? id
+    return this.#track(() => this.inner.load(inner, range, options))
   }
 
   async #track<T>(call: () => Promise<T>): Promise<T> {

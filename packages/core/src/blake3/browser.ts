@@ -15,3 +15,15 @@ export function blake3Into(data: Uint8Array, out: Uint8Array): void {
 
 /** Which implementation hashes here: always `'js'` (@noble/hashes) in browsers. */
 export const blake3Implementation: 'wasm' | 'js' = 'js'
+
+const utf8 = new TextEncoder()
+
+/** 32-byte BLAKE3 digest of the UTF-8 bytes of `text`. */
+export function blake3Text(text: string): Uint8Array<ArrayBuffer> {
+  return nobleBlake3(utf8.encode(text)) as Uint8Array<ArrayBuffer>
+}
+
+/** {@link blake3Text}; the Node version returns a view that the next hash overwrites. */
+export function blake3TextView(text: string): Uint8Array {
+  return blake3Text(text)
+}

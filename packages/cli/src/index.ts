@@ -1,0 +1,3 @@
+export type { Io, TerminalInfo } from './context.js'
+export { CliError, EXIT } from './exit-codes.js'
+export { main } from './main.js'

@@ -1,0 +1,5 @@
+export { type BlockReader, type BlockWriter, concatChunks, isBlockReader } from './blocks.js'
+export { NotAUnixFsFileError, type UnixFsErrorCode } from './errors.js'
+export { readUnixFsFile } from './read.js'
+export { DAG_PB, KUBO_ADD_SETTINGS, spansSeveralChunks, UNIXFS_THRESHOLD } from './settings.js'
+export { writeUnixFsFile } from './write.js'
