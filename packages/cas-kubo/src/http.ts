@@ -1,5 +1,4 @@
 import { BlockNotFoundError, HamtError } from '@hamt/core'
-import type { KyInstance } from 'ky'
 import type pLimit from 'p-limit'
 import {
   ClosedError,
@@ -11,6 +10,7 @@ import {
   RetryLaterError,
   UnverifiableError,
 } from './errors.js'
+import type { Send } from './send.js'
 import type { TargetPool } from './targets.js'
 
 /** How requests are retried and timed. */
@@ -91,15 +91,15 @@ type Outcome<T> = { value: T; winner: string; losers: string[] } | { failures: F
  * set aside and the next takes over at once; a slow one can be hedged.
  */
 export class RequestRunner {
-  readonly #ky: KyInstance
+  readonly #send: Send
   readonly #limit: ReturnType<typeof pLimit>
   readonly #policy: RetryPolicy
   #closed = false
   /** What to do on close, for each request waiting, in flight or sleeping. */
   readonly #onClose = new Set<() => void>()
 
-  constructor(kyInstance: KyInstance, limit: ReturnType<typeof pLimit>, policy: RetryPolicy) {
-    this.#ky = kyInstance
+  constructor(send: Send, limit: ReturnType<typeof pLimit>, policy: RetryPolicy) {
+    this.#send = send
     this.#limit = limit
     this.#policy = policy
   }
@@ -187,6 +187,14 @@ export class RequestRunner {
 
   /** Runs `read` on `primary`, and on `hedge` too if `primary` has not finished after the hedge delay. */
   #race<T>(spec: RunSpec, primary: string, hedge: string | undefined, read: ResponseReader<T>): Promise<Outcome<T>> {
+    if (hedge === undefined) {
+      // Nothing to race (the usual case): no controller of its own, the attempt's is enough.
+      const url = spec.url(primary)
+      return this.once({ ...spec, url }, read).then(
+        (value): Outcome<T> => ({ value, winner: primary, losers: [] }),
+        (error: unknown): Outcome<T> => ({ failures: [{ target: primary, url, error }] }),
+      )
+    }
     return new Promise<Outcome<T>>((resolve) => {
       const failures: Failure[] = []
       const running = new Map<string, AbortController>()
@@ -283,15 +291,11 @@ export class RequestRunner {
     spec.signal?.addEventListener('abort', onAbort, { once: true })
     this.#onClose.add(onClose)
     try {
-      const response = await this.#ky(spec.url, {
+      const response = await this.#send(spec.url, {
         method: spec.method,
-        // ky treats `headers: undefined` as "no headers", dropping the instance's own.
-        ...(spec.headers === undefined ? {} : { headers: spec.headers }),
-        ...(spec.body === undefined ? {} : { body: spec.body() }),
+        headers: spec.headers,
+        body: spec.body?.(),
         signal: controller.signal,
-        retry: 0,
-        timeout: false,
-        throwHttpErrors: false,
       })
       // The timer still runs: the time limit covers reading the body, not just the headers.
       return await read(response, controller.signal, spec.url)
@@ -396,6 +400,14 @@ export async function readCapped(
     await response.body?.cancel().catch(() => {})
     throw new ResponseTooLargeError(context, limit, declared)
   }
+  if (declared >= 0 && isIdentityEncoded(response)) {
+    // The body is framed by its Content-Length (under the limit, unencoded, so what arrives is no
+    // larger): read it in one go, which costs a third of reading it chunk by chunk. The length is
+    // checked again, whatever the framing.
+    const body = new Uint8Array(await untilAborted(response.arrayBuffer(), signal))
+    if (body.length > limit) throw new ResponseTooLargeError(context, limit, body.length)
+    return body
+  }
   const chunks: Uint8Array[] = []
   let total = 0
   for await (const chunk of bodyChunks(response, signal)) {
@@ -404,6 +416,47 @@ export async function readCapped(
     chunks.push(chunk)
   }
   return concat(chunks, total)
+}
+
+/**
+ * `promise`, or the signal's reason as soon as it aborts: not every fetch stops a body read on abort,
+ * and the attempt's time limit must end the wait all the same.
+ */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => undefined)
+    return Promise.reject(signal.reason)
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      promise.catch(() => undefined)
+      reject(signal.reason)
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
+  })
+}
+
+/**
+ * Whether the body surely arrives as sent, so its `Content-Length` bounds the bytes fetch hands over:
+ * fetch decompresses gzip and brotli, whose Content-Length counts the compressed bytes (a small one
+ * could inflate to gigabytes).
+ */
+function isIdentityEncoded(response: Response): boolean {
+  // A browser hides Content-Encoding of a cross-origin answer (`cors`: only safelisted headers are
+  // seen), so its absence proves nothing there: such answers are read as capped streams.
+  if (response.type !== 'basic' && response.type !== 'default') return false
+  const encoding = response.headers.get('content-encoding')
+  return encoding === null || encoding.trim() === '' || encoding.trim().toLowerCase() === 'identity'
 }
 
 /**

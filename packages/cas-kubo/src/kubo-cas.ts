@@ -10,7 +10,6 @@ import {
   resolveRange,
   sliceRange,
 } from '@hamt/core'
-import ky, { type KyInstance } from 'ky'
 import type { MultihashDigest } from 'multiformats/cid'
 import { CID } from 'multiformats/cid'
 import { sha256, sha512 } from 'multiformats/hashes/sha2'
@@ -37,6 +36,7 @@ import {
   type KuboCASOptions,
   normaliseBaseUrl,
 } from './options.js'
+import { fetchSend, kySend, type Send } from './send.js'
 import { TargetPool } from './targets.js'
 import { canVerify, DAG_PB, mismatch } from './verify.js'
 
@@ -52,6 +52,10 @@ const LOCAL_HASHERS: Readonly<
 /** Largest RPC answer read (`pin/ls` of a node with many pins is the largest). */
 const RPC_BODY_LIMIT = 256 * 1024 * 1024
 const CAR_ACCEPT = 'application/vnd.ipld.car; version=1; order=dfs; dups=n'
+// One object per kind of request: the sender merges each with the default headers once.
+const CAR_HEADERS: Readonly<Record<string, string>> = Object.freeze({ Accept: CAR_ACCEPT })
+const RAW_HEADERS: Readonly<Record<string, string>> = Object.freeze({ Accept: 'application/vnd.ipld.raw' })
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
 
 /** What an HTTP answer read in full gave. */
 interface FullResponse {
@@ -149,17 +153,17 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
     this.#gateways = new TargetPool(this.gatewayBaseUrls, cooldownMs)
     // One RPC API: nothing to fail over to, so no cooldown.
     this.#rpcPool = new TargetPool([this.rpcBaseUrl], 0)
-    let client: KyInstance
+    let send: Send
     if (options.ky !== undefined) {
       if (options.headers !== undefined || options.auth !== undefined) {
         throw new InvalidOptionError('headers and auth cannot be combined with ky: configure your ky instance instead')
       }
       if (typeof options.ky !== 'function') throw new InvalidOptionError('ky must be a ky instance')
-      client = options.ky
+      send = kySend(options.ky)
     } else {
-      client = ky.create({ headers: defaultHeaders(options.headers, options.auth) })
+      send = fetchSend(defaultHeaders(options.headers, options.auth))
     }
-    this.#runner = new RequestRunner(client, pLimit(this.concurrency), policy)
+    this.#runner = new RequestRunner(send, pLimit(this.concurrency), policy)
     this.#bulk = this.#bulkImporter(options.bulkWrites)
   }
 
@@ -279,8 +283,7 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
 
   /** A single block, read whole (at most 2 MiB) and checked against its CID before the range is cut. */
   #loadBlock(cid: CID, range: ByteRange | undefined, options: CallOptions | undefined): Promise<Uint8Array> {
-    const headers: Record<string, string> = {}
-    if (this.trustless) headers.Accept = 'application/vnd.ipld.raw'
+    const headers = this.trustless ? RAW_HEADERS : NO_HEADERS
     return this.#runner.run(
       { operation: 'load', method: 'GET', cid, headers, url: (base) => `${base}/ipfs/${cid}`, signal: options?.signal },
       this.#gateways,
@@ -319,7 +322,7 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
         operation: 'load',
         method: 'GET',
         cid,
-        headers: { Accept: CAR_ACCEPT },
+        headers: CAR_HEADERS,
         url: (base) => `${base}/ipfs/${cid}?${query}`,
         signal: options?.signal,
       },

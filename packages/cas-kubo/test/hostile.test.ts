@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib'
 import { InMemoryCAS } from '@hamt/cas-memory'
 import { blake3Hasher, CID } from '@hamt/core'
 import { create as createDigest } from 'multiformats/hashes/digest'
@@ -149,6 +150,50 @@ describe('bodies are read as bounded streams', () => {
     expect((error as Error).message).toContain('timed out after 300 ms')
     expect(performance.now() - started).toBeLessThan(3_000)
     expect(hostile.requests).toBe(2)
+  })
+})
+
+describe('bodies framed by Content-Length (read in one go)', () => {
+  it('the timeout covers them too: a trickled body under its Content-Length fails in time', async () => {
+    hostile.handler = (_req, res, gateway) => {
+      res.writeHead(200, { 'content-length': '1000' })
+      gateway.trickle(res, 20)
+    }
+    const started = performance.now()
+    const error = await against({ timeoutMs: 300, maxRetries: 0 })
+      .load(block.cid)
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(KuboRequestError)
+    expect((error as Error).message).toContain('timed out after 300 ms')
+    expect(performance.now() - started).toBeLessThan(3_000)
+  })
+
+  it('a small compressed body that inflates past 2 MiB is refused: its Content-Length counts compressed bytes', async () => {
+    const bomb = gzipSync(Buffer.alloc(16 * MiB))
+    expect(bomb.length).toBeLessThan(64 * 1024)
+    hostile.handler = (_req, res) => {
+      res.writeHead(200, { 'content-length': String(bomb.length), 'content-encoding': 'gzip' })
+      res.end(bomb)
+    }
+    const error = await against()
+      .load(block.cid)
+      .catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'ERR_RESPONSE_TOO_LARGE', limit: 2 * MiB })
+  })
+
+  it('a body with an honest Content-Length is read whole and checked', async () => {
+    hostile.handler = (_req, res) => {
+      res.writeHead(200, { 'content-length': String(block.data.length) })
+      res.end(Buffer.from(block.data))
+    }
+    expect(await against({ trustless: true }).load(block.cid)).toEqual(block.data)
+    hostile.handler = (_req, res) => {
+      const forged = Buffer.from(block.data)
+      forged[0] = (forged[0] as number) ^ 1
+      res.writeHead(200, { 'content-length': String(forged.length) })
+      res.end(forged)
+    }
+    await expect(against({ trustless: true }).load(block.cid)).rejects.toMatchObject({ code: 'ERR_INTEGRITY' })
   })
 })
 

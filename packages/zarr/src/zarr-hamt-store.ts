@@ -44,6 +44,13 @@ export interface ZarrHAMTStoreOptions {
   rangeCacheMaxBytes?: number
   /** Rewrites every value, metadata included (see {@link ValueTransform}). */
   transform?: ValueTransform
+  /**
+   * Read-only stores: answer a node's `zarr.json` from the root group's consolidated metadata
+   * (`consolidated_metadata: { kind: 'inline' }`, see {@link writeConsolidatedMetadata}) when it holds
+   * that node, as zarr-python does, saving the lookup and load of the node's own `zarr.json`. Default
+   * `true`; `false` always reads each node's own `zarr.json` (a dataset whose consolidation is stale).
+   */
+  consolidatedMetadata?: boolean
 }
 
 /** Options of {@link ZarrHAMTStore.commit}. */
@@ -87,6 +94,9 @@ export class ZarrHAMTStore implements AsyncMutable {
   /** Read-only mode: the root the caches were filled from. */
   #cachedRoot: CID | undefined
   #keyIndex: Promise<KeyIndex> | undefined
+  readonly #useConsolidated: boolean
+  /** Read-only mode: the root group's consolidated metadata (by node path), or `undefined` when it has none. */
+  #consolidated: Promise<ConsolidatedNodes | undefined> | undefined
 
   /**
    * @throws {InvalidOptionError} when the HAMT does not have `valuesAreBytes` set, or an option is
@@ -119,6 +129,7 @@ export class ZarrHAMTStore implements AsyncMutable {
     }
     this.hamt = hamt
     this.#transform = options.transform
+    this.#useConsolidated = options.consolidatedMetadata ?? true
     this.#limit = pLimit(concurrency)
     this.#readLimit = options.concurrency === undefined ? (load) => load() : this.#limit
     this.#ranges = new ValueCache(rangeCacheMaxBytes)
@@ -245,7 +256,42 @@ export class ZarrHAMTStore implements AsyncMutable {
   }
 
   #getMetadata(hamtKey: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
-    return this.#metadata.read(hamtKey, () => this.#read(hamtKey, signal))
+    if (hamtKey === ROOT_METADATA || !this.#useConsolidated || !this.hamt.readOnly) {
+      return this.#metadata.read(hamtKey, () => this.#read(hamtKey, signal))
+    }
+    return this.#metadata.read(hamtKey, () => this.#readNodeMetadata(hamtKey, signal))
+  }
+
+  /**
+   * A node's `zarr.json` from the root group's consolidated metadata when it is there, else its own.
+   * The node's own lookup starts at once, alongside the root's (nodes shared), so a dataset without
+   * consolidation waits no longer than before; only the load of its value waits for the root's answer.
+   */
+  async #readNodeMetadata(hamtKey: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
+    const pointer = abortable(this.hamt.getPointer(hamtKey), signal)
+    // An unused lookup must not surface as an unhandled rejection.
+    pointer.catch(() => undefined)
+    const nodes = await abortable(this.#consolidatedNodes(), signal)
+    const node = nodes?.get(hamtKey.slice(0, -METADATA_SUFFIX.length))
+    if (node !== undefined) return utf8.encode(JSON.stringify(node))
+    const found = await pointer
+    if (found === undefined) return undefined
+    return this.#decode(hamtKey, await this.#readLimit(() => this.hamt.cas.load(found, undefined, { signal })))
+  }
+
+  /** The root group's consolidated metadata, read once (failures are not kept: the next call tries again). */
+  #consolidatedNodes(): Promise<ConsolidatedNodes | undefined> {
+    if (this.#consolidated === undefined) {
+      const reading = this.#getMetadata(ROOT_METADATA, undefined).then(
+        (bytes) => (bytes === undefined ? undefined : consolidatedNodes(bytes)),
+        () => {
+          if (this.#consolidated === reading) this.#consolidated = undefined
+          return undefined
+        },
+      )
+      this.#consolidated = reading
+    }
+    return this.#consolidated
   }
 
   async #read(hamtKey: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
@@ -296,6 +342,7 @@ export class ZarrHAMTStore implements AsyncMutable {
     if (this.#cachedRoot !== undefined) {
       this.#metadata.clear()
       this.#keyIndex = undefined
+      this.#consolidated = undefined
     }
     this.#cachedRoot = root
   }
@@ -312,6 +359,36 @@ export class ZarrHAMTStore implements AsyncMutable {
     }
     return this.#keyIndex
   }
+}
+
+/** Node metadata by path (`temp`, `a/b`), as the root group's consolidated metadata holds it. */
+type ConsolidatedNodes = ReadonlyMap<string, unknown>
+
+const ROOT_METADATA = 'zarr.json'
+const METADATA_SUFFIX = '/zarr.json'
+const utf8 = new TextEncoder()
+
+/**
+ * The nodes of a root `zarr.json`'s inline consolidated metadata (zarr-python's layout), or
+ * `undefined` when it has none or is not JSON (then each node's own `zarr.json` is read, and any
+ * error is reported there). Only objects are kept: anything else is not a node's metadata.
+ */
+function consolidatedNodes(bytes: Uint8Array): ConsolidatedNodes | undefined {
+  let root: unknown
+  try {
+    root = JSON.parse(new TextDecoder().decode(bytes))
+  } catch {
+    return undefined
+  }
+  const consolidated = (root as { consolidated_metadata?: unknown } | null)?.consolidated_metadata
+  if (consolidated === null || typeof consolidated !== 'object') return undefined
+  const { kind, metadata } = consolidated as { kind?: unknown; metadata?: unknown }
+  if (kind !== 'inline' || metadata === null || typeof metadata !== 'object') return undefined
+  const nodes = new Map<string, unknown>()
+  for (const [path, node] of Object.entries(metadata)) {
+    if (node !== null && typeof node === 'object' && !Array.isArray(node)) nodes.set(path, node)
+  }
+  return nodes
 }
 
 async function collectKeys(hamt: HAMT<unknown>): Promise<KeyIndex> {
