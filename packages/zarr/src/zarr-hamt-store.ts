@@ -46,7 +46,7 @@ export interface ZarrHAMTStoreOptions {
   transform?: ValueTransform
   /**
    * Read-only stores: answer a node's `zarr.json` from the root group's consolidated metadata
-   * (`consolidated_metadata: { kind: 'inline' }`, see {@link writeConsolidatedMetadata}) when it holds
+   * (`consolidated_metadata: { kind: 'inline' }`, as `writeConsolidatedMetadata` writes it) when it holds
    * that node, as zarr-python does, saving the lookup and load of the node's own `zarr.json`. Default
    * `true`; `false` always reads each node's own `zarr.json` (a dataset whose consolidation is stale).
    */
