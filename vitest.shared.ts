@@ -12,5 +12,7 @@ export default defineConfig({
     // The JSON file feeds the one-line summary scripts/test.mjs prints for the whole workspace.
     reporters: ['default', ['json', { outputFile: '.test-results.json' }]],
     testTimeout: 60_000,
+    // Thresholds are each package's own (its vitest.config.ts); what is measured is the same everywhere.
+    coverage: { provider: 'v8', include: ['src/**/*.ts'] },
   },
 })

@@ -5,11 +5,7 @@ export default mergeConfig(
   shared,
   defineConfig({
     test: {
-      coverage: {
-        provider: 'v8',
-        include: ['src/**/*.ts'],
-        thresholds: { lines: 95, branches: 85 },
-      },
+      coverage: { thresholds: { lines: 95, branches: 85 } },
     },
   }),
 )

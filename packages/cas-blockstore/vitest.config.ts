@@ -9,11 +9,7 @@ export default mergeConfig(
       setupFiles: ['./test/node20-polyfills.ts'],
       testTimeout: 120_000,
       hookTimeout: 60_000,
-      coverage: {
-        provider: 'v8',
-        include: ['src/**/*.ts'],
-        thresholds: { lines: 95, branches: 80 },
-      },
+      coverage: { thresholds: { lines: 95, branches: 80 } },
     },
   }),
 )

@@ -9,11 +9,7 @@ export default mergeConfig(
       globalSetup: ['./test/global-setup.ts'],
       testTimeout: 120_000,
       hookTimeout: 120_000,
-      coverage: {
-        provider: 'v8',
-        include: ['src/**/*.ts'],
-        thresholds: { lines: 94, branches: 85 },
-      },
+      coverage: { thresholds: { lines: 94, branches: 85 } },
     },
   }),
 )

@@ -8,11 +8,7 @@ export default mergeConfig(
       // The Kubo-equivalence test adds through a real IPFS node.
       testTimeout: 120_000,
       hookTimeout: 120_000,
-      coverage: {
-        provider: 'v8',
-        include: ['src/**/*.ts'],
-        thresholds: { lines: 95, branches: 80 },
-      },
+      coverage: { thresholds: { lines: 95, branches: 80 } },
     },
   }),
 )

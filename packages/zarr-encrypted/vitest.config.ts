@@ -5,11 +5,7 @@ export default mergeConfig(
   shared,
   defineConfig({
     test: {
-      coverage: {
-        provider: 'v8',
-        include: ['src/**/*.ts'],
-        thresholds: { lines: 97, branches: 90 },
-      },
+      coverage: { thresholds: { lines: 97, branches: 90 } },
     },
   }),
 )

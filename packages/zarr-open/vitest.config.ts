@@ -5,11 +5,7 @@ export default mergeConfig(
   shared,
   defineConfig({
     test: {
-      coverage: {
-        provider: 'v8',
-        include: ['src/**/*.ts'],
-        thresholds: { lines: 90, branches: 80 },
-      },
+      coverage: { thresholds: { lines: 90, branches: 80 } },
     },
   }),
 )

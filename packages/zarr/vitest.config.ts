@@ -5,11 +5,7 @@ export default mergeConfig(
   shared,
   defineConfig({
     test: {
-      coverage: {
-        provider: 'v8',
-        include: ['src/**/*.ts'],
-        thresholds: { lines: 85, branches: 82 },
-      },
+      coverage: { thresholds: { lines: 85, branches: 82 } },
     },
   }),
 )
