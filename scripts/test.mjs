@@ -92,6 +92,10 @@ for (const p of skippedPackages) {
   skipped += 1
 }
 console.log(`tests: ${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`)
+if (status !== 0 && failed === 0) {
+  // Every test passed but a package's test command still failed: a coverage threshold, most often.
+  console.error('FAILED: a test command exited non-zero with its tests passing (see turbo\'s "Failed:" line above)')
+}
 process.exit(status !== 0 || failed > 0 || passed === 0 ? 1 : 0)
 
 function firstLine(text) {
