@@ -9,6 +9,7 @@ import {
   CID,
   type Codec,
   type ContentAddressedStore,
+  checkSaveInput,
   InvalidOptionError,
   sliceRange,
 } from '@hamt/core'
@@ -92,11 +93,8 @@ export class FileSystemCAS implements ContentAddressedStore {
 
   async save(data: Uint8Array, codec: Codec, options?: CallOptions): Promise<CID> {
     options?.signal?.throwIfAborted()
+    checkSaveInput(data, codec)
     const code = CODEC_CODES[codec]
-    if (code === undefined) {
-      throw new InvalidOptionError(`codec must be 'raw' or 'dag-cbor', got ${JSON.stringify(codec)}`)
-    }
-    if (!(data instanceof Uint8Array)) throw new InvalidOptionError('data must be a Uint8Array')
     // The caller may reuse its buffer while this save waits for a file handle: hash and write one
     // private copy, so the file always holds exactly the bytes its name was computed from.
     const bytes = data.slice()

@@ -5,6 +5,7 @@ import {
   type CallOptions,
   type Codec,
   type ContentAddressedStore,
+  checkSaveInput,
   InvalidOptionError,
   sliceRange,
 } from '@hamt/core'
@@ -77,10 +78,7 @@ export class BlockstoreCAS implements ContentAddressedStore, BlockReader, BlockW
    */
   async save(data: Uint8Array, codec: Codec, options?: CallOptions): Promise<CID> {
     options?.signal?.throwIfAborted()
-    if (codec !== 'raw' && codec !== 'dag-cbor') {
-      throw new InvalidOptionError(`codec must be 'raw' or 'dag-cbor', got ${JSON.stringify(codec)}`)
-    }
-    if (!(data instanceof Uint8Array)) throw new InvalidOptionError('data must be a Uint8Array')
+    checkSaveInput(data, codec)
     // A copy: some blockstores (MemoryBlockstore, so Helia's default) keep the array they are given,
     // and a caller changing it later must not change a block under its CID. The importer cuts a large
     // value into views of the array it is given, so that is a copy too.

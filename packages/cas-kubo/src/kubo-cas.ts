@@ -5,6 +5,7 @@ import {
   type CallOptions,
   type Codec,
   type ContentAddressedStore,
+  checkSaveInput,
   InvalidOptionError,
   InvalidRangeError,
   resolveRange,
@@ -183,11 +184,8 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
   async save(data: Uint8Array, codec: Codec, options?: CallOptions): Promise<CID> {
     this.#checkOpen('save')
     options?.signal?.throwIfAborted()
+    checkSaveInput(data, codec)
     const code = CODEC_CODES[codec]
-    if (code === undefined) {
-      throw new InvalidOptionError(`codec must be 'raw' or 'dag-cbor', got ${JSON.stringify(codec)}`)
-    }
-    if (!(data instanceof Uint8Array)) throw new InvalidOptionError('data must be a Uint8Array')
     const hasher = LOCAL_HASHERS[this.hasher]
     if (this.#bulk !== undefined && hasher !== undefined && data.length <= singleChunkLimit(this.chunker)) {
       // One chunk: `add` would store it as one raw block, whose CID is computed here.

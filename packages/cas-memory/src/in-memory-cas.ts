@@ -5,6 +5,7 @@ import {
   type CallOptions,
   type Codec,
   type ContentAddressedStore,
+  checkSaveInput,
   InvalidOptionError,
   sliceRange,
 } from '@hamt/core'
@@ -59,10 +60,7 @@ export class InMemoryCAS implements ContentAddressedStore, BlockReader, BlockWri
    */
   async save(data: Uint8Array, codec: Codec, options?: CallOptions): Promise<CID> {
     options?.signal?.throwIfAborted()
-    if (codec !== 'raw' && codec !== 'dag-cbor') {
-      throw new InvalidOptionError(`codec must be 'raw' or 'dag-cbor', got ${JSON.stringify(codec)}`)
-    }
-    if (!(data instanceof Uint8Array)) throw new InvalidOptionError('data must be a Uint8Array')
+    checkSaveInput(data, codec)
     // The importer cuts the value into views of the array it is given: give it a copy.
     if (spansSeveralChunks(data.length)) return writeUnixFsFile(data.slice(), this, options)
     const cid = blake3Cid(data, codec)

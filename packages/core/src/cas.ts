@@ -1,5 +1,5 @@
 import type { CID } from 'multiformats/cid'
-import { InvalidRangeError } from './errors.js'
+import { InvalidOptionError, InvalidRangeError } from './errors.js'
 
 /** How a block is labelled in its CID: opaque bytes, or IPLD data that may link to other blocks. */
 export type Codec = 'raw' | 'dag-cbor'
@@ -79,4 +79,18 @@ export function sliceRange(bytes: Uint8Array, range: ByteRange | undefined): Uin
   if (range === undefined) return bytes
   const { start, end } = resolveRange(range, bytes.length)
   return bytes.subarray(start, end)
+}
+
+/**
+ * Checks the arguments of a {@link ContentAddressedStore.save} as every store of this project does,
+ * for stores that may be called from untyped code.
+ *
+ * @throws {InvalidOptionError} for a codec other than `'raw'` or `'dag-cbor'`, or data that is not a
+ * `Uint8Array`.
+ */
+export function checkSaveInput(data: unknown, codec: unknown): asserts data is Uint8Array {
+  if (codec !== 'raw' && codec !== 'dag-cbor') {
+    throw new InvalidOptionError(`codec must be 'raw' or 'dag-cbor', got ${JSON.stringify(codec)}`)
+  }
+  if (!(data instanceof Uint8Array)) throw new InvalidOptionError('data must be a Uint8Array')
 }

@@ -6,6 +6,7 @@ export {
   type CallOptions,
   type Codec,
   type ContentAddressedStore,
+  checkSaveInput,
   resolveRange,
   sliceRange,
 } from './cas.js'

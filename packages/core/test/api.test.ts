@@ -5,6 +5,7 @@ import {
   blake3Hasher,
   blake3HashFn,
   CID,
+  checkSaveInput,
   extractBits,
   HAMT,
   InvalidOptionError,
@@ -147,5 +148,14 @@ describe('blake3Cid', () => {
         expect(CID.decode(cid.bytes).equals(cid)).toBe(true)
       }
     }
+  })
+})
+
+describe('checkSaveInput', () => {
+  it('accepts bytes with a known codec and names what is wrong otherwise', () => {
+    expect(() => checkSaveInput(new Uint8Array(1), 'raw')).not.toThrow()
+    expect(() => checkSaveInput(new Uint8Array(1), 'dag-cbor')).not.toThrow()
+    expect(() => checkSaveInput(new Uint8Array(1), 'dag-pb')).toThrow(/codec must be 'raw' or 'dag-cbor', got "dag-pb"/)
+    expect(() => checkSaveInput('text', 'raw')).toThrow(InvalidOptionError)
   })
 })
