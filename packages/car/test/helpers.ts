@@ -17,14 +17,11 @@ import { MemoryBlockstore } from 'blockstore-core/memory'
 import { UnixFS } from 'ipfs-unixfs'
 import { CID as MfCID } from 'multiformats/cid'
 import * as zarr from 'zarrita'
+/** All of an async iterable. */
+import { collect } from '../../../tools/test-support/collect.js'
 import type { BlockPutter } from '../src/index.js'
 
-/** All of an async iterable. */
-export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = []
-  for await (const item of iterable) out.push(item)
-  return out
-}
+export { collect }
 
 /** The chunks of a byte stream, joined. */
 export async function concat(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {

@@ -1,6 +1,1 @@
-/** Array.fromAsync, which Node 20 lacks. */
-export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = []
-  for await (const item of items) out.push(item)
-  return out
-}
+export { collect } from '../../../tools/test-support/collect.js'

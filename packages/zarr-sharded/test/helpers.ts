@@ -17,20 +17,6 @@ export async function casFromVector(file: string): Promise<{ cas: InMemoryCAS; r
   return { cas, root: CID.parse(vector.root_cid) }
 }
 
-export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = []
-  for await (const item of iterable) out.push(item)
-  return out
-}
+export { collect } from '../../../tools/test-support/collect.js'
 
-/** Deterministic pseudo-random numbers (mulberry32), so failures reproduce. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { random } from '../../../tools/test-support/random.js'
