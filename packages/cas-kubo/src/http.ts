@@ -1,5 +1,6 @@
 import { BlockNotFoundError, HamtError } from '@hamt/core'
 import type pLimit from 'p-limit'
+import { concat, type HttpAnswer } from './answer.js'
 import {
   ClosedError,
   IntegrityError,
@@ -42,13 +43,14 @@ export interface RunSpec extends Omit<AttemptSpec, 'url'> {
 }
 
 /** Reads a response within the attempt's time limit; `signal` aborts when the attempt does. */
-export type ResponseReader<T> = (response: Response, signal: AbortSignal, url: string) => Promise<T>
+export type ResponseReader<T> = (answer: HttpAnswer, signal: AbortSignal, url: string) => Promise<T>
 
 /** A response status the caller does not accept. `final` ones are not retried. */
 export class StatusError extends Error {
   constructor(
     readonly status: number,
-    readonly headers: Headers,
+    /** The answer's `Retry-After`, if any. */
+    readonly retryAfter: string | null,
     readonly text: string | undefined,
     readonly final: boolean,
   ) {
@@ -159,7 +161,7 @@ export class RequestRunner {
               responseText: error.text,
             })
           }
-          const retryAfterMs = parseRetryAfter(error.headers.get('retry-after'))
+          const retryAfterMs = parseRetryAfter(error.retryAfter)
           if (retryAfterMs !== undefined && retryAfterMs > this.#policy.maxRetryAfterMs) {
             pool.setAside(failed, retryAfterMs)
             if (pool.pickFresh(tried) === undefined) {
@@ -298,7 +300,12 @@ export class RequestRunner {
         signal: controller.signal,
       })
       // The timer still runs: the time limit covers reading the body, not just the headers.
-      return await read(response, controller.signal, spec.url)
+      try {
+        return await read(response, controller.signal, spec.url)
+      } finally {
+        // Whatever the reader made of it, nothing of the body may hold on to its connection.
+        void response.discard()
+      }
     } catch (error) {
       // fetch reports every abort alike; say which one it was.
       if (controller.signal.aborted) throw controller.signal.reason
@@ -388,29 +395,36 @@ function isFinal(error: unknown): boolean {
  * Reads a body of at most `limit` bytes, as a stream: a `Content-Length` above the limit fails before
  * any byte is read, and a body that goes past it stops being read there. Either way the connection is
  * closed and a {@link ResponseTooLargeError} thrown, so memory stays bounded whatever the server sends.
+ * A body still in a content coding the client did not decode is refused unread.
  */
 export async function readCapped(
-  response: Response,
+  answer: HttpAnswer,
   limit: number,
   signal: AbortSignal,
   context: Pick<RequestContext, 'url' | 'cid'>,
 ): Promise<Uint8Array> {
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN)
+  if (answer.contentEncoding !== null) {
+    await answer.discard()
+    throw new InvalidResponseError(
+      context,
+      `a body in Content-Encoding ${answer.contentEncoding}, though only identity was accepted`,
+    )
+  }
+  const declared = Number(answer.header('content-length') ?? Number.NaN)
   if (declared > limit) {
-    await response.body?.cancel().catch(() => {})
+    await answer.discard()
     throw new ResponseTooLargeError(context, limit, declared)
   }
-  if (declared >= 0 && isIdentityEncoded(response)) {
-    // The body is framed by its Content-Length (under the limit, unencoded, so what arrives is no
-    // larger): read it in one go, which costs a third of reading it chunk by chunk. The length is
-    // checked again, whatever the framing.
-    const body = new Uint8Array(await untilAborted(response.arrayBuffer(), signal))
+  if (declared >= 0 && answer.whole !== undefined) {
+    // Framed by its Content-Length (under the limit, and arriving as sent, so no larger): read in
+    // one go. The length is checked again, whatever the framing.
+    const body = await answer.whole(signal)
     if (body.length > limit) throw new ResponseTooLargeError(context, limit, body.length)
     return body
   }
   const chunks: Uint8Array[] = []
   let total = 0
-  for await (const chunk of bodyChunks(response, signal)) {
+  for await (const chunk of answer.chunks(signal)) {
     total += chunk.length
     if (total > limit) throw new ResponseTooLargeError(context, limit, total)
     chunks.push(chunk)
@@ -419,104 +433,25 @@ export async function readCapped(
 }
 
 /**
- * `promise`, or the signal's reason as soon as it aborts: not every fetch stops a body read on abort,
- * and the attempt's time limit must end the wait all the same.
- */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => undefined)
-    return Promise.reject(signal.reason)
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      promise.catch(() => undefined)
-      reject(signal.reason)
-    }
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(error)
-      },
-    )
-  })
-}
-
-/**
- * Whether the body surely arrives as sent, so its `Content-Length` bounds the bytes fetch hands over:
- * fetch decompresses gzip and brotli, whose Content-Length counts the compressed bytes (a small one
- * could inflate to gigabytes).
- */
-function isIdentityEncoded(response: Response): boolean {
-  // A browser hides Content-Encoding of a cross-origin answer (`cors`: only safelisted headers are
-  // seen), so its absence proves nothing there: such answers are read as capped streams.
-  if (response.type !== 'basic' && response.type !== 'default') return false
-  const encoding = response.headers.get('content-encoding')
-  return encoding === null || encoding.trim() === '' || encoding.trim().toLowerCase() === 'identity'
-}
-
-/**
- * A response body's chunks. Stops (and cancels the stream, closing the connection) when the
- * consumer stops early or `signal` aborts: fetch implementations do not all stop a body read on abort.
- */
-export async function* bodyChunks(response: Response, signal: AbortSignal): AsyncGenerator<Uint8Array> {
-  if (response.body === null) return
-  const reader = response.body.getReader()
-  const onAbort = (): void => void reader.cancel(signal.reason).catch(() => {})
-  signal.addEventListener('abort', onAbort, { once: true })
-  let finished = false
-  try {
-    while (true) {
-      signal.throwIfAborted()
-      const { done, value } = await reader.read()
-      signal.throwIfAborted()
-      if (done) {
-        finished = true
-        return
-      }
-      yield value
-    }
-  } finally {
-    signal.removeEventListener('abort', onAbort)
-    if (!finished) await reader.cancel().catch(() => {})
-  }
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0] as Uint8Array
-  const out = new Uint8Array(total)
-  let at = 0
-  for (const chunk of chunks) {
-    out.set(chunk, at)
-    at += chunk.length
-  }
-  return out
-}
-
-/**
  * Reads the answer's status: returns it when `accept`ed, else reads the start of the body (servers
  * explain themselves there) and throws a {@link StatusError}, final unless worth retrying.
  */
 export async function checkStatus(
-  response: Response,
+  answer: HttpAnswer,
   accept: (status: number) => boolean,
   signal: AbortSignal,
 ): Promise<number> {
-  if (accept(response.status)) return response.status
+  if (accept(answer.status)) return answer.status
   const chunks: Uint8Array[] = []
   let total = 0
-  for await (const chunk of bodyChunks(response, signal)) {
+  for await (const chunk of answer.chunks(signal)) {
     chunks.push(chunk)
     total += chunk.length
     if (total >= ERROR_BODY_LIMIT) break
   }
   const body = concat(chunks, total)
-  const retryable = isRetryableStatus(response.status) && !isCommandError(response.status, body)
-  throw new StatusError(response.status, response.headers, errorText(body), !retryable)
+  const retryable = isRetryableStatus(answer.status) && !isCommandError(answer.status, body)
+  throw new StatusError(answer.status, answer.header('retry-after'), errorText(body), !retryable)
 }
 
 function isRetryableStatus(status: number): boolean {

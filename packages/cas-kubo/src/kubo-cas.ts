@@ -15,6 +15,8 @@ import type { MultihashDigest } from 'multiformats/cid'
 import { CID } from 'multiformats/cid'
 import { sha256, sha512 } from 'multiformats/hashes/sha2'
 import pLimit from 'p-limit'
+import { platformSend } from '#platform-send'
+import type { HttpAnswer } from './answer.js'
 import { BulkImporter } from './bulk-import.js'
 import { entityBytes, isEmptyRange, MAX_BLOCK_BYTES, readVerifiedFile } from './car-file.js'
 import {
@@ -25,7 +27,7 @@ import {
   ResponseTooLargeError,
   UnverifiableError,
 } from './errors.js'
-import { bodyChunks, checkStatus, RequestRunner, type ResponseReader, readCapped } from './http.js'
+import { checkStatus, RequestRunner, type ResponseReader, readCapped } from './http.js'
 import {
   checkChunker,
   checkHasher,
@@ -37,7 +39,7 @@ import {
   type KuboCASOptions,
   normaliseBaseUrl,
 } from './options.js'
-import { fetchSend, kySend, type Send } from './send.js'
+import { kySend, type Send } from './send.js'
 import { TargetPool } from './targets.js'
 import { canVerify, DAG_PB, mismatch } from './verify.js'
 
@@ -61,7 +63,6 @@ const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
 /** What an HTTP answer read in full gave. */
 interface FullResponse {
   status: number
-  headers: Headers
   body: Uint8Array
 }
 
@@ -162,7 +163,7 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
       if (typeof options.ky !== 'function') throw new InvalidOptionError('ky must be a ky instance')
       send = kySend(options.ky)
     } else {
-      send = fetchSend(defaultHeaders(options.headers, options.auth))
+      send = platformSend(defaultHeaders(options.headers, options.auth))
     }
     this.#runner = new RequestRunner(send, pLimit(this.concurrency), policy)
     this.#bulk = this.#bulkImporter(options.bulkWrites)
@@ -330,19 +331,19 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
         const where = `${url} (HTTP ${status})`
         if (status === 404 || status === 410) throw new BlockNotFoundError(cid, where)
         if (status === 416) return unsatisfiable(response, range, where)
-        if (status !== 200 || !(response.headers.get('content-type') ?? '').startsWith('application/vnd.ipld.car')) {
-          await response.body?.cancel().catch(() => {})
+        if (status !== 200 || !(response.header('content-type') ?? '').startsWith('application/vnd.ipld.car')) {
+          await response.discard()
           if (this.trustless) {
             throw new UnverifiableError(
               cid,
-              `${url} did not answer with a CAR (HTTP ${status}, ${response.headers.get('content-type')})`,
+              `${url} did not answer with a CAR (HTTP ${status}, ${response.header('content-type')})`,
             )
           }
           this.#noCar.add(gatewayOf(url, this.gatewayBaseUrls))
           unsupported = true
           return undefined
         }
-        return readVerifiedFile(bodyChunks(response, signal), cid, range, { url, cid })
+        return readVerifiedFile(response.chunks(signal), cid, range, { url, cid })
       },
     )
     if (result !== undefined && !unsupported) return result
@@ -543,7 +544,7 @@ function rpcReader(context: { url: string; cid?: CID | undefined }): ResponseRea
   return async (response, signal, url) => {
     const status = await checkStatus(response, (s) => s === 200, signal)
     const body = await readCapped(response, RPC_BODY_LIMIT, signal, { url, cid: context.cid })
-    return { status, headers: response.headers, body }
+    return { status, body }
   }
 }
 
@@ -585,9 +586,9 @@ function parseContentRange(value: string | null): { start?: number; end?: number
 }
 
 /** A 416: the range starts past the end, unless it is an empty range at the very end. */
-function unsatisfiable(response: Response, range: ByteRange | undefined, where: string): Uint8Array {
-  void response.body?.cancel().catch(() => {})
-  const size = parseContentRange(response.headers.get('content-range'))?.size
+function unsatisfiable(response: HttpAnswer, range: ByteRange | undefined, where: string): Uint8Array {
+  void response.discard()
+  const size = parseContentRange(response.header('content-range'))?.size
   if (range !== undefined && size !== undefined) {
     // Throws InvalidRangeError when the offset is past the end; an empty range at the end is fine.
     const { start, end } = resolveRange(range, size)
@@ -601,24 +602,24 @@ function unsatisfiable(response: Response, range: ByteRange | undefined, where: 
  * range needs, refuses a body shorter than it, and returns exactly the range.
  */
 async function partialContent(
-  response: Response,
+  response: HttpAnswer,
   range: ByteRange,
   signal: AbortSignal,
   context: { url: string; cid: CID },
   maxBytes: number,
 ): Promise<Uint8Array> {
-  const sent = parseContentRange(response.headers.get('content-range'))
+  const sent = parseContentRange(response.header('content-range'))
   if (sent?.start === undefined || sent.end === undefined || sent.size === undefined) {
-    await response.body?.cancel().catch(() => {})
+    await response.discard()
     throw new InvalidResponseError(context, 'a 206 (partial content) without a valid Content-Range')
   }
   const wanted = resolveRange(range, sent.size)
   if (wanted.start === wanted.end) {
-    await response.body?.cancel().catch(() => {})
+    await response.discard()
     return new Uint8Array(0)
   }
   if (sent.start > wanted.start || sent.end < wanted.end) {
-    await response.body?.cancel().catch(() => {})
+    await response.discard()
     throw new InvalidResponseError(
       context,
       `the gateway sent bytes ${sent.start}-${sent.end - 1}, not the ${wanted.start}-${wanted.end - 1} asked for`,
@@ -638,20 +639,20 @@ async function partialContent(
 
 /** The first `n` bytes of a body (fewer if it is shorter), then the connection is closed. */
 async function readPrefix(
-  response: Response,
+  response: HttpAnswer,
   n: number,
   cap: number,
   signal: AbortSignal,
   context: { url: string; cid: CID },
 ): Promise<Uint8Array> {
   if (n > cap) {
-    await response.body?.cancel().catch(() => {})
+    await response.discard()
     throw new ResponseTooLargeError(context, cap, n)
   }
   // Grown as bytes arrive: `n` comes from the request or from headers, not from bytes received.
   const chunks: Uint8Array[] = []
   let at = 0
-  for await (const chunk of bodyChunks(response, signal)) {
+  for await (const chunk of response.chunks(signal)) {
     const part = chunk.subarray(0, n - at)
     chunks.push(part)
     at += part.length

@@ -85,7 +85,8 @@ export interface KuboCASOptions {
   /**
    * Your own ky instance, used as it is (prefix URLs aside: it must have none) for every request:
    * its headers, hooks and credentials apply. KuboCAS still runs its own retries and timeouts, so it
-   * calls it with `retry: 0`, `timeout: false` and `throwHttpErrors: false`.
+   * calls it with `retry: 0`, `timeout: false` and `throwHttpErrors: false`. Without it, Node reads
+   * through undici's `request` (one connection pool per process) and browsers through `fetch`.
    */
   ky?: KyInstance
   /**

@@ -1,4 +1,5 @@
 import type { KyInstance } from 'ky'
+import { fetchAnswer, type HttpAnswer } from './answer.js'
 
 /** What {@link Send} is given for one request. */
 export interface SendInit {
@@ -9,25 +10,27 @@ export interface SendInit {
   signal: AbortSignal
 }
 
-/** Sends one HTTP request and resolves with the response (headers in; the body is read by the caller). */
-export type Send = (url: string, init: SendInit) => Promise<Response>
+/** Sends one HTTP request and resolves with the answer (headers in; the body is read by the caller). */
+export type Send = (url: string, init: SendInit) => Promise<HttpAnswer>
 
 /**
  * Sends through the caller's ky instance, its hooks and settings applied. KuboCAS runs its own retries
  * and time limits, so ky's are off, and every status is handed back.
  */
 export function kySend(client: KyInstance): Send {
-  return (url, init) =>
-    client(url, {
-      method: init.method,
-      // ky treats `headers: undefined` as "no headers", dropping the instance's own.
-      ...(init.headers === undefined ? {} : { headers: init.headers }),
-      ...(init.body === undefined ? {} : { body: init.body }),
-      signal: init.signal,
-      retry: 0,
-      timeout: false,
-      throwHttpErrors: false,
-    })
+  return async (url, init) =>
+    fetchAnswer(
+      await client(url, {
+        method: init.method,
+        // ky treats `headers: undefined` as "no headers", dropping the instance's own.
+        ...(init.headers === undefined ? {} : { headers: init.headers }),
+        ...(init.body === undefined ? {} : { body: init.body }),
+        signal: init.signal,
+        retry: 0,
+        timeout: false,
+        throwHttpErrors: false,
+      }),
+    )
 }
 
 /**
@@ -37,10 +40,30 @@ export function kySend(client: KyInstance): Send {
  * per selection was a third of the client's time.
  */
 export function fetchSend(defaults: Record<string, string>): Send {
-  // Merged once per kind of request (the callers keep their header objects), case-insensitively.
+  const headersOf = headerMerger(defaults)
+  return async (url, init) => {
+    const headers = headersOf(init.headers)
+    return fetchAnswer(
+      await fetch(url, {
+        method: init.method,
+        ...(headers === undefined ? {} : { headers }),
+        ...(init.body === undefined ? {} : { body: init.body }),
+        signal: init.signal,
+      }),
+    )
+  }
+}
+
+/**
+ * The headers of a request: `defaults` with the request's own over them (names compared without
+ * case), merged once per kind of request (callers keep their header objects).
+ */
+export function headerMerger(
+  defaults: Record<string, string>,
+): (own: Record<string, string> | undefined) => Record<string, string> | undefined {
   const merged = new WeakMap<Record<string, string>, Record<string, string>>()
   const base = Object.keys(defaults).length === 0 ? undefined : defaults
-  const headersOf = (own: Record<string, string> | undefined): Record<string, string> | undefined => {
+  return (own) => {
     if (own === undefined) return base
     if (base === undefined) return own
     let both = merged.get(own)
@@ -51,14 +74,5 @@ export function fetchSend(defaults: Record<string, string>): Send {
       merged.set(own, both)
     }
     return both
-  }
-  return (url, init) => {
-    const headers = headersOf(init.headers)
-    return fetch(url, {
-      method: init.method,
-      ...(headers === undefined ? {} : { headers }),
-      ...(init.body === undefined ? {} : { body: init.body }),
-      signal: init.signal,
-    })
   }
 }
