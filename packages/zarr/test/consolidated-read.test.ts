@@ -1,5 +1,5 @@
-import { HAMT } from '@hamt/core'
-import { expect, test } from 'vitest'
+import { type ByteRange, type CallOptions, type CID, HAMT } from '@hamt/core'
+import { expect, test, vi } from 'vitest'
 import * as zarr from 'zarrita'
 import { writeConsolidatedMetadata, ZarrHAMTStore, type ZarrHAMTStoreOptions } from '../src/index.js'
 import { FakeRecordingCAS } from './fake-cas.js'
@@ -33,7 +33,7 @@ async function open(
   return new ZarrHAMTStore(hamt, options)
 }
 
-test("an array's zarr.json is answered from the root's consolidated metadata: its own block is never loaded", async () => {
+test("an array's zarr.json is answered from the root's consolidated metadata: its own block's load is aborted", async () => {
   const { cas, root, tempMetadata } = await dataset(true)
   const store = await open(cas, root)
   cas.loads.length = 0
@@ -41,7 +41,10 @@ test("an array's zarr.json is answered from the root's consolidated metadata: it
   expect(temp.shape).toEqual([4])
   expect(temp.attrs).toEqual({ units: 'K' })
   expect(Array.from((await zarr.get(temp)).data as Float32Array)).toEqual([1.5, 1.5, 1.5, 1.5])
-  expect(cas.loads.some((load) => tempMetadata?.equals(load.cid))).toBe(false)
+  // Its own block was asked for alongside the root's (in case there was no consolidation), then dropped.
+  const own = cas.loads.filter((load) => tempMetadata?.equals(load.cid))
+  expect(own).toHaveLength(1)
+  expect(own[0]?.signal?.aborted).toBe(true)
   // What it answered parses as the node's metadata (no nested consolidation).
   const bytes = (await store.get('/temp/zarr.json')) as Uint8Array
   expect(JSON.parse(new TextDecoder().decode(bytes))).toMatchObject({ node_type: 'array', shape: [4] })
@@ -94,4 +97,39 @@ test('a root zarr.json that is not consolidated JSON leaves each node to its own
   // `temp` is not an object in the consolidation: read from its own zarr.json.
   expect((await zarr.open.v3(zarr.root(ro).resolve('temp'), { kind: 'array' })).shape).toEqual([2])
   expect((await zarr.open.v3(zarr.root(ro).resolve('other'), { kind: 'group' })).attrs).toEqual({ a: 1 })
+})
+
+test("without consolidation, the node's own zarr.json loads alongside the root's: no round trip spent waiting for it", async () => {
+  const plain = await dataset(false)
+  const rootMetadata = await (await open(plain.cas, plain.root)).hamt.getPointer('zarr.json')
+  // A FAKE that holds the root zarr.json's load until released, and sees which loads start meanwhile.
+  let release = (): void => {}
+  const held = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  const startedWhileHeld: string[] = []
+  let holding = false
+  const holdingCas = {
+    save: plain.cas.save.bind(plain.cas),
+    async load(id: CID, range?: ByteRange, options?: CallOptions): Promise<Uint8Array> {
+      if (holding) startedWhileHeld.push(id.toString())
+      if (rootMetadata?.equals(id)) {
+        holding = true
+        await held
+        holding = false
+      }
+      return plain.cas.load(id, range, options)
+    },
+  }
+  const hamt = await HAMT.build<Uint8Array>({
+    cas: holdingCas,
+    rootNodeId: plain.root,
+    readOnly: true,
+    valuesAreBytes: true,
+  })
+  const store = new ZarrHAMTStore(hamt)
+  const metadata = store.get('/temp/zarr.json')
+  await vi.waitFor(() => expect(startedWhileHeld).toContain(plain.tempMetadata?.toString()), { timeout: 2000 })
+  release()
+  expect(JSON.parse(new TextDecoder().decode(await metadata))).toMatchObject({ node_type: 'array', shape: [4] })
 })

@@ -14,7 +14,7 @@ export const DAG_PB = 0x70
  */
 export class FakeRecordingCAS implements ContentAddressedStore {
   readonly inner: ContentAddressedStore
-  readonly loads: { cid: CID; range: ByteRange | undefined }[] = []
+  readonly loads: { cid: CID; range: ByteRange | undefined; signal: AbortSignal | undefined }[] = []
   inFlight = 0
   maxInFlight = 0
   /** CIDs this fake relabelled dag-pb, by their string, with the CID the inner store gave. */
@@ -36,7 +36,7 @@ export class FakeRecordingCAS implements ContentAddressedStore {
   }
 
   async load(id: CID, range?: ByteRange, options?: CallOptions): Promise<Uint8Array> {
-    this.loads.push({ cid: id, range })
+    this.loads.push({ cid: id, range, signal: options?.signal })
     const inner = this.#relabelled.get(id.toString()) ?? id
     return this.#track(() => this.inner.load(inner, range, options))
   }
