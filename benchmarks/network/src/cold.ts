@@ -1,11 +1,9 @@
 import { KuboCAS } from '@hamt/cas-kubo'
-import type { InMemoryCAS } from '@hamt/cas-memory'
-import { blake3HashFn, CID } from '@hamt/core'
+import type { CID } from '@hamt/core'
 import { openZarr } from '@hamt/zarr-open'
-import * as dagCbor from '@ipld/dag-cbor'
 import * as zarr from 'zarrita'
-import { buildBigHamt } from './dataset.js'
-import { DelayedGateway } from './server.js'
+import { RemoteGateway } from './remote-gateway.js'
+import { roundTripChain } from './round-trips.js'
 
 /** What a cold open of a big HAMT costs until its first chunk arrives. */
 export interface ColdOpen {
@@ -21,19 +19,8 @@ export interface ColdOpen {
   /** `ms / rttMs`: round trips, processing included. */
   roundTrips: number
   requests: number
-}
-
-/** HAMT nodes on `key`'s path from `root` (py-hamt's wire format: a link is `[CID]`, a bucket a map). */
-export async function pathDepth(cas: InMemoryCAS, root: CID, key: string): Promise<number> {
-  const hash = blake3HashFn(new TextEncoder().encode(key))
-  let cid = root
-  for (let depth = 0; ; depth++) {
-    const slots = dagCbor.decode(await cas.load(cid)) as unknown[]
-    const slot = slots[hash[depth] as number]
-    const link = Array.isArray(slot) ? CID.asCID(slot[0]) : null
-    if (link === null) return depth + 1
-    cid = link
-  }
+  /** Round trips one after another, as seen by the gateway (`roundTripChain`). */
+  chain: number
 }
 
 /**
@@ -46,23 +33,17 @@ export async function measureColdOpen(
   casConcurrency: number,
   preloadDepths: readonly number[] = [0],
 ): Promise<ColdOpen[]> {
-  const { cas, root } = await buildBigHamt(chunks)
   const index = Math.floor(chunks / 2)
-  const depth = await pathDepth(cas, root, `big/c/${index}`)
-  const metadataDepth = await pathDepth(cas, root, 'big/zarr.json')
-  const gateway = await new DelayedGateway({
-    rttMs,
-    blocks: (cid) => cas.load(cid).catch(() => undefined),
-    files: new Map(),
-  }).start()
+  const gateway = await RemoteGateway.bigHamt(chunks, index)
   try {
+    await gateway.setRtt(rttMs)
     const results: ColdOpen[] = []
     for (const preloadDepth of preloadDepths) {
       results.push({
-        ...(await openOnce(gateway, root, index, casConcurrency, preloadDepth)),
+        ...(await openOnce(gateway, rttMs, index, casConcurrency, preloadDepth)),
         chunks,
-        depth,
-        metadataDepth,
+        depth: gateway.depths?.chunk ?? Number.NaN,
+        metadataDepth: gateway.depths?.metadata ?? Number.NaN,
       })
     }
     return results
@@ -72,27 +53,36 @@ export async function measureColdOpen(
 }
 
 async function openOnce(
-  gateway: DelayedGateway,
-  root: CID,
+  gateway: RemoteGateway,
+  rttMs: number,
   index: number,
   casConcurrency: number,
   preloadDepth: number,
-): Promise<Pick<ColdOpen, 'preloadDepth' | 'rttMs' | 'ms' | 'roundTrips' | 'requests'>> {
-  const rttMs = gateway.rttMs
+): Promise<Pick<ColdOpen, 'preloadDepth' | 'rttMs' | 'ms' | 'roundTrips' | 'requests' | 'chain'>> {
+  const root = gateway.hamtRoot as CID
   const reader = new KuboCAS({ gatewayBaseUrl: gateway.url, trustless: true, concurrency: casConcurrency })
   try {
     // Fill the connection pool first (as many connections as the preload asks for at once), so the
     // open is timed in round trips, not in TCP connection setups on a loaded machine: a reader over
     // HTTP/2, as browsers are, has one connection already open.
     await Promise.all(Array.from({ length: 300 }, () => reader.load(root)))
-    gateway.resetCounts()
+    await gateway.takeLog()
     const start = performance.now()
+    const startAt = performance.timeOrigin + start
     const store = await openZarr(reader, root, { preloadDepth })
     const big = await zarr.open.v3(zarr.root(store).resolve('big'), { kind: 'array' })
     const value = await zarr.get(big, [index])
     const ms = performance.now() - start
     if (value !== 1.5) throw new Error(`cold open read ${String(value)}, not 1.5`)
-    return { preloadDepth, rttMs, ms, roundTrips: ms / rttMs, requests: gateway.counts.total }
+    const log = await gateway.takeLog()
+    return {
+      preloadDepth,
+      rttMs,
+      ms,
+      roundTrips: ms / rttMs,
+      requests: log.counts.total,
+      chain: roundTripChain(log.arrivals, startAt, rttMs),
+    }
   } finally {
     await reader.close()
   }

@@ -10,10 +10,11 @@
  *   ... -- --rtt=20,200 --runs=5 --cas-concurrency=1024 --store-concurrency=32 --cold-chunks=1000000
  */
 import { parseArgs } from 'node:util'
-import { measureColdOpen } from './cold.js'
-import { buildDataset, ISSUE_GRID, valueAt } from './dataset.js'
+import { type ColdOpen, measureColdOpen } from './cold.js'
+import { ISSUE_GRID, valueAt } from './dataset.js'
 import { type LayoutName, type Measured, measurePass, median, type Pass } from './reads.js'
-import { DelayedGateway } from './server.js'
+import { RemoteGateway } from './remote-gateway.js'
+import { roundTripBound, type TargetCheck, targetsTable } from './targets.js'
 
 const { values: args } = parseArgs({
   // pnpm passes the `--` of `pnpm bench -- --quick` on: drop it, or every option after it is ignored.
@@ -53,33 +54,49 @@ const READS: { key: keyof Pass; label: string }[] = [
   { key: 'warm', label: 'warm re-read of the series' },
 ]
 
+/**
+ * Round trips one after another before open + time series is in, by layout: zarrita reads the array's
+ * metadata before it can name a chunk, so the metadata's walk and the chunks' walk cannot overlap.
+ */
+const SERIES_CHAIN: Record<LayoutName, { trips: number; why: string }> = {
+  plain: { trips: 2, why: 'zarr.json, then chunks' },
+  sharded: { trips: 3, why: 'root, then zarr.json ∥ shard index, then chunks' },
+  hamt: { trips: 5, why: 'root, level-1 node, zarr.json, the chunks’ level-1 nodes, chunks' },
+  'hamt-preload': { trips: 4, why: 'root, every level-1 node, zarr.json, chunks' },
+}
+
 let started = performance.now()
-const dataset = await buildDataset(ISSUE_GRID)
+// The gateway runs on a thread of its own: its CPU and garbage collection are not the reader's.
+const gateway = await RemoteGateway.issueDataset()
 console.log(
   `dataset: float32 ${ISSUE_GRID.shape.join('×')} in chunks of ${ISSUE_GRID.chunks.join('×')} ` +
-    `(${dataset.files.size - 2} chunks), built in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    `(${gateway.chunks} chunks), built in ${((performance.now() - started) / 1000).toFixed(1)} s on the gateway's thread`,
 )
-const gateway = await new DelayedGateway({
-  rttMs: 0,
-  blocks: (cid) => dataset.cas.load(cid).catch(() => undefined),
-  files: dataset.files,
-}).start()
 const at = { y: 40, x: 100, day: 1234 }
 console.log(
   `KuboCAS trustless, concurrency ${readOptions.casConcurrency}; store concurrency ${readOptions.storeConcurrency ?? 'default (loads bounded by the CAS)'}; ` +
     `preload depth ${readOptions.preloadDepth ?? 'default'}; prefetch shards ${readOptions.prefetchShards ?? 'default'}; ` +
-    `median of ${runs} run${runs === 1 ? '' : 's'} (layouts interleaved); loopback, every answer delayed by the RTT`,
+    `median of ${runs} run${runs === 1 ? '' : 's'} (layouts interleaved); loopback, every answer delayed by the RTT; ` +
+    'RT = round trips one after another, as the gateway saw them',
 )
+const checks: TargetCheck[] = []
 try {
   for (const rtt of rtts) {
-    gateway.rttMs = rtt
+    await gateway.setRtt(rtt)
     const passes = new Map<LayoutName, Pass[]>(LAYOUTS.map((layout) => [layout, []]))
+    const pass = (layout: LayoutName) => measurePass(layout, ISSUE_GRID, gateway, rtt, readOptions, at, valueAt)
     // A discarded pass first: connection pools filled, code paths compiled.
-    for (const layout of LAYOUTS) await measurePass(layout, dataset, gateway, readOptions, at, valueAt)
+    for (const layout of LAYOUTS) await pass(layout)
     for (let run = 0; run < runs; run++) {
       const order = LAYOUTS.map((_, i) => LAYOUTS[(i + run) % LAYOUTS.length] as LayoutName)
-      for (const layout of order) {
-        passes.get(layout)?.push(await measurePass(layout, dataset, gateway, readOptions, at, valueAt))
+      for (const layout of order) passes.get(layout)?.push(await pass(layout))
+    }
+    const figure = (layout: LayoutName, key: keyof Pass): Measured => {
+      const all = passes.get(layout) as Pass[]
+      return {
+        ms: median(all.map((p) => p[key].ms)),
+        requests: median(all.map((p) => p[key].requests)),
+        chain: median(all.map((p) => p[key].chain)),
       }
     }
     console.log(`\nRTT ${rtt} ms`)
@@ -94,28 +111,56 @@ try {
         .join('')}`,
     )
     for (const { key, label } of READS) {
-      const figure = (layout: LayoutName): Measured => {
-        const all = passes.get(layout) as Pass[]
-        return { ms: median(all.map((p) => p[key].ms)), requests: median(all.map((p) => p[key].requests)) }
-      }
-      const plain = figure('plain')
+      const plain = figure('plain', key)
       const cells = LAYOUTS.map((layout) => {
-        const f = figure(layout)
-        return `${f.ms.toFixed(0)} ms, ${f.requests} req`
+        const f = figure(layout, key)
+        return `${f.ms.toFixed(0)} ms, ${f.requests} req${Number.isNaN(f.chain) ? '' : `, ${f.chain} RT`}`
       })
-      const ratio = (layout: LayoutName) => `${(figure(layout).ms / plain.ms).toFixed(2)}×`
+      const ratio = (layout: LayoutName) => `${(figure(layout, key).ms / plain.ms).toFixed(2)}×`
       console.log(`| ${label} | ${cells.join(' | ')} | ${LAYOUTS.slice(1).map(ratio).join(' | ')} |`)
     }
+    if (rtt > 0) checks.push(...readChecks(rtt, figure))
   }
 } finally {
   await gateway.close()
+}
+
+/** Issue 9's targets for the reads at one RTT. */
+function readChecks(rtt: number, figure: (layout: LayoutName, key: keyof Pass) => Measured): TargetCheck[] {
+  const out: TargetCheck[] = []
+  const limits: Record<Exclude<LayoutName, 'plain'>, number> = { sharded: 1.2, hamt: 1.3, 'hamt-preload': 1.3 }
+  for (const layout of ['sharded', 'hamt', 'hamt-preload'] as const) {
+    for (const key of ['series', 'map', 'warm'] as const) {
+      const plain = figure('plain', key)
+      const mine = figure(layout, key)
+      // The series' chain is the format's (measured chains count waves stretched by CPU as well);
+      // the other reads' chains are as measured.
+      const [chain, plainChain, why] =
+        key === 'series'
+          ? [
+              SERIES_CHAIN[layout].trips,
+              SERIES_CHAIN.plain.trips,
+              `${SERIES_CHAIN[layout].trips} round trips (${SERIES_CHAIN[layout].why}; plain files 2)`,
+            ]
+          : [mine.chain, plain.chain, `${mine.chain} round trips as measured (plain files ${plain.chain})`]
+      out.push({
+        label: `${HEADINGS[layout]}, ${READS.find((r) => r.key === key)?.label}, ${rtt} ms`,
+        measured: mine.ms / plain.ms,
+        limit: key === 'warm' ? 1.05 : limits[layout],
+        unit: '×',
+        bound: roundTripBound(plain.ms, chain, plainChain, rtt),
+        boundWhy: why,
+      })
+    }
+  }
+  return out
 }
 
 if (args['skip-cold'] !== true) {
   started = performance.now()
   const rtt = Math.max(...rtts)
   const colds = await measureColdOpen(coldChunks, rtt, readOptions.casConcurrency, [0, 1, 0, 1])
-  const first = colds[0] as (typeof colds)[number]
+  const first = colds[0] as ColdOpen
   console.log(
     `\ncold open of a ${first.chunks.toLocaleString('en')}-chunk HAMT at ${rtt} ms, to the first chunk (built and read in ` +
       `${((performance.now() - started) / 1000).toFixed(1)} s); the chunk's path holds ${first.depth} nodes, ` +
@@ -123,7 +168,26 @@ if (args['skip-cold'] !== true) {
   )
   for (const cold of colds) {
     console.log(
-      `  preloadDepth ${cold.preloadDepth}: ${cold.ms.toFixed(0)} ms = ${cold.roundTrips.toFixed(1)} RTT, ${cold.requests} requests`,
+      `  preloadDepth ${cold.preloadDepth}: ${cold.ms.toFixed(0)} ms = ${cold.roundTrips.toFixed(1)} RTT, ` +
+        `${cold.requests} requests, ${cold.chain} RT one after another`,
     )
   }
+  for (const preloadDepth of [0, 1]) {
+    const mine = colds.filter((cold) => cold.preloadDepth === preloadDepth)
+    // zarr.json's path and its value, then the chunk's path below what is already loaded, and the chunk.
+    const trips = first.metadataDepth + first.depth + (preloadDepth === 0 ? 1 : 0)
+    checks.push({
+      label: `cold open of ${first.chunks.toLocaleString('en')} chunks to the first chunk, preloadDepth ${preloadDepth}, ${rtt} ms`,
+      measured: median(mine.map((cold) => cold.roundTrips)),
+      limit: first.depth + 2,
+      unit: ' RTT',
+      bound: trips,
+      boundWhy:
+        `zarr.json's ${first.metadataDepth} nodes and its value, then the chunk's ${first.depth} nodes ` +
+        `less those already loaded (${preloadDepth === 0 ? 'the root' : 'root and level 1'}), and the chunk`,
+    })
+  }
 }
+
+console.log(`\nTargets (issue 9; ratios are time against plain Zarr files at the same RTT, medians)`)
+console.log(targetsTable(checks))

@@ -2,8 +2,9 @@ import { KuboCAS } from '@hamt/cas-kubo'
 import type { CID } from '@hamt/core'
 import { openZarr } from '@hamt/zarr-open'
 import * as zarr from 'zarrita'
-import type { Dataset } from './dataset.js'
-import type { DelayedGateway } from './server.js'
+import type { Grid } from './dataset.js'
+import type { RemoteGateway } from './remote-gateway.js'
+import { roundTripChain } from './round-trips.js'
 
 /** The ways the dataset is read: plain files, the HAMT (without and with `preloadDepth: 1`), sharded. */
 export type LayoutName = 'plain' | 'hamt' | 'hamt-preload' | 'sharded'
@@ -12,6 +13,8 @@ export type LayoutName = 'plain' | 'hamt' | 'hamt-preload' | 'sharded'
 export interface Measured {
   ms: number
   requests: number
+  /** Round trips one after another, as seen by the gateway (`roundTripChain`). */
+  chain: number
 }
 
 /** One pass over a layout: the three reads, in this order, on one opened store. */
@@ -41,8 +44,7 @@ type FloatArray = zarr.Array<'float32', zarr.Readable>
 /** Opens `temp` the way each layout is opened by a reader who knows only a URL or a root CID. */
 async function openTemp(
   layout: LayoutName,
-  dataset: Dataset,
-  gateway: DelayedGateway,
+  gateway: RemoteGateway,
   options: ReadOptions,
 ): Promise<{ array: FloatArray; close: () => Promise<void> }> {
   if (layout === 'plain') {
@@ -56,7 +58,7 @@ async function openTemp(
     concurrency: options.casConcurrency,
     timeoutMs: 30_000,
   })
-  const root: CID = layout === 'sharded' ? dataset.shardedRoot : dataset.hamtRoot
+  const root = (layout === 'sharded' ? gateway.shardedRoot : gateway.hamtRoot) as CID
   const preloadDepth = layout === 'hamt-preload' ? 1 : options.preloadDepth
   const store = await openZarr(cas, root, {
     ...(options.storeConcurrency === undefined ? {} : { concurrency: options.storeConcurrency }),
@@ -67,11 +69,13 @@ async function openTemp(
   return { array: array as FloatArray, close: () => cas.close() }
 }
 
-async function timed(gateway: DelayedGateway, read: () => Promise<void>): Promise<Measured> {
-  gateway.resetCounts()
-  const start = performance.now()
+async function timed(gateway: RemoteGateway, rttMs: number, read: () => Promise<void>): Promise<Measured> {
+  await gateway.takeLog()
+  const start = performance.timeOrigin + performance.now()
   await read()
-  return { ms: performance.now() - start, requests: gateway.counts.total }
+  const ms = performance.timeOrigin + performance.now() - start
+  const log = await gateway.takeLog()
+  return { ms, requests: log.counts.total, chain: roundTripChain(log.arrivals, start, rttMs) }
 }
 
 /** The point of the time series and the day of the map. */
@@ -87,8 +91,9 @@ export interface Selection {
  */
 export async function measurePass(
   layout: LayoutName,
-  dataset: Dataset,
-  gateway: DelayedGateway,
+  grid: Grid,
+  gateway: RemoteGateway,
+  rttMs: number,
   options: ReadOptions,
   at: Selection,
   expected: (t: number, y: number, x: number) => number,
@@ -98,22 +103,22 @@ export async function measurePass(
     const series = await zarr.get((opened as { array: FloatArray }).array, [null, at.y, at.x])
     checkSeries(layout, series.data as Float32Array, at, expected)
   }
-  const series = await timed(gateway, async () => {
-    opened = await openTemp(layout, dataset, gateway, options)
+  const series = await timed(gateway, rttMs, async () => {
+    opened = await openTemp(layout, gateway, options)
     await readSeries()
   })
   const { array, close } = opened as NonNullable<typeof opened>
   try {
-    const map = await timed(gateway, async () => {
+    const map = await timed(gateway, rttMs, async () => {
       const day = await zarr.get(array, [at.day, null, null])
       const data = day.data as Float32Array
-      const [, ny, nx] = dataset.grid.shape
+      const [, ny, nx] = grid.shape
       const probe = data[(ny - 1) * nx + (nx - 1)] as number
       if (data.length !== ny * nx || Math.fround(expected(at.day, ny - 1, nx - 1)) !== probe) {
         throw new Error(`${layout}: wrong map for day ${at.day}`)
       }
     })
-    const warm = await timed(gateway, readSeries)
+    const warm = await timed(gateway, rttMs, readSeries)
     return { series, map, warm }
   } finally {
     await close()

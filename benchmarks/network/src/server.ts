@@ -46,6 +46,8 @@ export class DelayedGateway {
   readonly #files: ReadonlyMap<string, Uint8Array>
   readonly #server: Server
   #counts: RequestCounts = emptyCounts()
+  /** When each request since the last reset arrived (ms since the epoch, as precise as `performance.now()`), and its path. */
+  #arrivals: { at: number; path: string }[] = []
   #url: string | undefined
 
   constructor(options: DelayedGatewayOptions) {
@@ -79,6 +81,12 @@ export class DelayedGateway {
 
   resetCounts(): void {
     this.#counts = emptyCounts()
+    this.#arrivals = []
+  }
+
+  /** When each request since the last reset arrived, and its path. */
+  get arrivals(): readonly { at: number; path: string }[] {
+    return this.#arrivals
   }
 
   /** Listens on 127.0.0.1, on a free port. */
@@ -99,6 +107,7 @@ export class DelayedGateway {
 
   async #answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
     this.#counts.total++
+    this.#arrivals.push({ at: performance.timeOrigin + performance.now(), path: request.url ?? '' })
     const url = new URL(request.url ?? '/', 'http://gateway')
     // The delay covers the whole answer, whatever it is: a real gateway is as far away for a 404.
     const delay = sleep(this.rttMs)
