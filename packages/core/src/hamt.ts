@@ -11,7 +11,7 @@ import {
   UncommittedChangesError,
 } from './errors.js'
 import { flush } from './flush.js'
-import { blake3HashFn, type HashFn, hashKey, hashKeyView } from './hash.js'
+import { blake3HashFn, type HashFn, hashKey, hashKeyBytes, hashKeyView } from './hash.js'
 import { insertEntry } from './insert.js'
 import { lookup } from './lookup.js'
 import { childPath, decodeNode, HamtNode, nodeMemory } from './node.js'
@@ -633,7 +633,7 @@ export class HAMT<V = unknown> {
 
   async #loadNode(cid: CID, path: Uint8Array): Promise<HamtNode> {
     const bytes = await this.cas.load(cid)
-    return decodeNode(bytes, cid, { path, hashKey: (key) => this.#hash(key), hashLength: this.#keyHashLength() })
+    return decodeNode(bytes, cid, { path, hashKeyBytes: this.#hashBytes, hashLength: this.#keyHashLength() })
   }
 
   #keyHashLength(): number {
@@ -668,6 +668,8 @@ export class HAMT<V = unknown> {
   #hash(key: string): Uint8Array {
     return hashKey(this.hashFn, key)
   }
+
+  readonly #hashBytes = (key: Uint8Array): Uint8Array => hashKeyBytes(this.hashFn, key)
 }
 
 function checkKey(key: unknown): asserts key is string {

@@ -21,7 +21,20 @@ const utf8 = new TextEncoder()
  */
 export function hashKey(hashFn: HashFn, key: string): Uint8Array {
   if (hashFn === blake3HashFn) return blake3Text(key)
-  const hash = hashFn(utf8Bytes(key))
+  return checkedHash(hashFn(utf8Bytes(key)))
+}
+
+/**
+ * The hash of a key given as its UTF-8 bytes (as a node block holds it). A custom `hashFn` gets a copy,
+ * so it cannot change the block.
+ *
+ * @throws {InvalidOptionError} when a custom `hashFn` returns something other than a non-empty `Uint8Array`.
+ */
+export function hashKeyBytes(hashFn: HashFn, key: Uint8Array): Uint8Array {
+  return hashFn === blake3HashFn ? blake3(key) : checkedHash(hashFn(key.slice()))
+}
+
+function checkedHash(hash: Uint8Array): Uint8Array {
   if (!(hash instanceof Uint8Array) || hash.length === 0) {
     throw new InvalidOptionError('hashFn must return a non-empty Uint8Array')
   }

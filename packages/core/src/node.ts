@@ -1,12 +1,12 @@
 import * as dagCbor from '@ipld/dag-cbor'
-import { decode as decodeCbor } from 'cborg'
-import { CID } from 'multiformats/cid'
-import { Digest } from 'multiformats/hashes/digest'
-import { InvalidNodeError } from './errors.js'
+import type { CID } from 'multiformats/cid'
+import { cidEnd, cidOf, cidStart, headLength, headValue, keyAt, keyEnd } from './node-bytes.js'
 import { encodeNodeSlots } from './node-encoder.js'
+import { parseNode, SLOT_COUNT } from './node-parser.js'
+import { checkPlace, type NodePlace } from './node-place.js'
 
-/** Slots in a node: 8 bits of the key hash pick one. */
-export const SLOT_COUNT = 256
+export { SLOT_COUNT } from './node-parser.js'
+export type { NodePlace } from './node-place.js'
 
 /** Up to `maxBucketSize` keys and the CIDs of their values. */
 export type Bucket = Map<string, CID>
@@ -112,30 +112,9 @@ function intoSlab(bytes: Uint8Array): Uint8Array {
   return copy
 }
 
-const decodeOptions = {
-  ...dagCbor.decodeOptions,
-  useMaps: true,
-  tags: { ...dagCbor.decodeOptions.tags, 42: decodeCidTag },
-}
-
-/**
- * A CID in a node, as @ipld/dag-cbor reads it, but built straight from its bytes when it is a CIDv1
- * with one-byte varints (every CID py-hamt and Kubo write here): a node holds hundreds of them, and
- * the general `CID.decode` was a third of a node's decoding time.
- */
-function decodeCidTag(decode: () => unknown): CID {
-  const tagged = decode()
-  if (!(tagged instanceof Uint8Array) || tagged[0] !== 0) {
-    throw new Error('Invalid CID for CBOR tag 42; expected a byte string with a leading 0x00')
-  }
-  const code = tagged[2] as number
-  const hashCode = tagged[3] as number
-  const size = tagged[4] as number
-  if (tagged[1] === 1 && code < 0x80 && hashCode < 0x80 && size < 0x80 && tagged.length === 5 + size) {
-    const bytes = intoSlab(tagged.subarray(1))
-    return new CID(1, code, new Digest(hashCode, size, bytes.subarray(4), bytes.subarray(2)), bytes)
-  }
-  return CID.decode(tagged.subarray(1))
+/** A copy of the CID of the link at `at` in `bytes`, in the slab (so it does not keep the block alive). */
+function copiedCidAt(bytes: Uint8Array, at: number): CID {
+  return cidOf(intoSlab(bytes.subarray(cidStart(bytes, at), cidEnd(bytes, at))))
 }
 
 /** Encodes a node whose children are all saved. */
@@ -149,117 +128,39 @@ export function encodeNode(node: HamtNode): Uint8Array {
   )
 }
 
-/** What a node is checked against when it is read: where it sits, and how keys are placed. */
-export interface NodePlace {
-  /** The hash prefix the node sits at (empty for the root). */
-  readonly path: Uint8Array
-  /** Hash of a key. */
-  hashKey(key: string): Uint8Array
-  /** Bytes of a key hash: a node at this depth or deeper has no slot to pick. */
-  readonly hashLength: number
-}
-
 /**
- * Decodes and checks a node block: its shape, that it is the canonical DAG-CBOR of what it holds
- * (bucket keys in order, valid UTF-8), that it sits no deeper than the hash allows, and, when a
- * `place` is given, that every bucket key hashes to the slot and path it sits at. A tree read this way
- * has no cycles and no shared subtrees, so every walk over it ends.
+ * Decodes and checks a node block into a node that can be written: that it is the canonical DAG-CBOR
+ * of a py-hamt node (see {@link parseNode}) and, when a `place` is given, that it sits there (see
+ * {@link checkPlace}).
  *
  * @throws {InvalidNodeError} naming `cid` when the bytes are not a py-hamt node, or not one at `place`.
  */
 export function decodeNode(bytes: Uint8Array, cid: CID, place?: NodePlace): HamtNode {
-  let data: unknown
-  try {
-    data = decodeCbor(bytes, decodeOptions)
-  } catch (cause) {
-    throw new InvalidNodeError(cid, `not DAG-CBOR (${(cause as Error).message})`, { cause })
-  }
-  if (!Array.isArray(data) || data.length !== SLOT_COUNT) {
-    throw new InvalidNodeError(cid, `expected an array of ${SLOT_COUNT} slots`)
-  }
+  const starts = parseNode(bytes, cid)
+  if (place !== undefined) checkPlace(bytes, starts, cid, place)
   const slots = new Array<Slot>(SLOT_COUNT)
-  for (let i = 0; i < SLOT_COUNT; i++) {
-    const item: unknown = data[i]
-    if (item instanceof Map) {
-      if (item.size === 0) {
-        slots[i] = undefined
-        continue
-      }
-      for (const [key, value] of item) {
-        if (typeof key !== 'string' || CID.asCID(value) === null) {
-          throw new InvalidNodeError(cid, `slot ${i} holds a bucket entry that is not string → CID`)
-        }
-      }
-      slots[i] = item as Bucket
-    } else if (Array.isArray(item) && item.length === 1 && CID.asCID(item[0]) !== null) {
-      slots[i] = item[0] as CID
+  for (let index = 0; index < SLOT_COUNT; index++) {
+    let at = starts[index] as number
+    const first = bytes[at] as number
+    if (first === 0xa0) {
+      slots[index] = undefined
+    } else if (first === 0x81) {
+      slots[index] = copiedCidAt(bytes, at + 1)
     } else {
-      throw new InvalidNodeError(cid, `slot ${i} is neither a bucket nor a link`)
+      const bucket: Bucket = new Map()
+      const count = headValue(bytes, at)
+      at += headLength(first)
+      for (let entry = 0; entry < count; entry++) {
+        const end = keyEnd(bytes, at)
+        bucket.set(keyAt(bytes, at), copiedCidAt(bytes, end))
+        at = cidEnd(bytes, end)
+      }
+      slots[index] = bucket
     }
   }
-  checkCanonical(bytes, slots, cid)
-  const path = place?.path ?? ROOT_PATH
-  const node = new HamtNode(slots, cid, 0, path)
+  const node = new HamtNode(slots, cid, 0, place?.path ?? ROOT_PATH)
   node.size = nodeMemory(node)
-  if (place === undefined) return node
-  if (path.length >= place.hashLength && !isEmptyNode(node)) {
-    throw new InvalidNodeError(
-      cid,
-      `it sits ${path.length} levels deep, deeper than a ${place.hashLength}-byte key hash reaches (a cycle or a forged chain)`,
-    )
-  }
-  const depth = path.length
-  for (let i = 0; i < SLOT_COUNT; i++) {
-    const slot = slots[i]
-    if (!(slot instanceof Map)) continue
-    for (const key of slot.keys()) {
-      const hash = place.hashKey(key)
-      let fits = hash[depth] === i
-      for (let d = 0; fits && d < depth; d++) fits = hash[d] === path[d]
-      if (!fits) {
-        throw new InvalidNodeError(
-          cid,
-          `key ${JSON.stringify(key)} sits in slot ${i} at path [${[...path].join(', ')}], where its hash does not put it`,
-        )
-      }
-    }
-  }
   return node
-}
-
-/**
- * A node block is the canonical DAG-CBOR of its contents, which is what every writer (py-hamt's and
- * ours) produces; anything else (unsorted or duplicate bucket keys, text that is not UTF-8 and
- * decoded to U+FFFD, over-long integers) is refused rather than read differently from what it says.
- */
-function checkCanonical(bytes: Uint8Array, slots: readonly Slot[], cid: CID): void {
-  const again = encodeNodeSlots(slots as readonly (Bucket | CID | undefined)[])
-  let same = again.length === bytes.length
-  for (let i = 0; same && i < bytes.length; i++) same = again[i] === bytes[i]
-  if (same) return
-  for (const [index, slot] of slots.entries()) {
-    if (!(slot instanceof Map)) continue
-    for (const key of slot.keys()) {
-      if (key.includes('\uFFFD')) {
-        throw new InvalidNodeError(cid, `slot ${index} holds a key that is not valid UTF-8`)
-      }
-    }
-    const keys = [...slot.keys()].map((key) => utf8.encode(key))
-    for (let k = 1; k < keys.length; k++) {
-      if (compareKeyBytes(keys[k - 1] as Uint8Array, keys[k] as Uint8Array) >= 0) {
-        throw new InvalidNodeError(cid, `the keys of the bucket in slot ${index} are not in DAG-CBOR order`)
-      }
-    }
-  }
-  throw new InvalidNodeError(cid, 'it is not in canonical DAG-CBOR form')
-}
-
-const utf8 = new TextEncoder()
-
-function compareKeyBytes(x: Uint8Array, y: Uint8Array): number {
-  if (x.length !== y.length) return x.length - y.length
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return (x[i] as number) - (y[i] as number)
-  return 0
 }
 
 /** Marks every node on a root-to-leaf path as changed. */
