@@ -40,6 +40,28 @@ export interface ContentAddressedStore {
   save(data: Uint8Array, codec: Codec, options?: CallOptions): Promise<CID>
   /** Returns the bytes of `id`, or the given range of them. */
   load(id: CID, range?: ByteRange, options?: CallOptions): Promise<Uint8Array>
+  /**
+   * Optional, for stores behind a network: the block `root` and the blocks met following the IPLD
+   * `path` from it (list indices and map keys of DAG-CBOR data; links on the way and at the end are
+   * followed), in one round trip: a trustless gateway's CAR for `/ipfs/{root}/{path}`. A reader of a
+   * remote HAMT fetches a key's whole chain of nodes this way instead of one request per level.
+   *
+   * Resolves with `root`'s block first, then the blocks of the path that came with it, in any order;
+   * a path that ends early (in a bucket, an empty slot) is no error, and a store may return fewer
+   * blocks than the path holds (at the least `root`'s). Every block must match its CID: callers use
+   * them as they would the answers of `load`.
+   *
+   * @throws what `load(root)` throws when `root`'s block cannot be had.
+   */
+  loadPath?(root: CID, path: readonly string[], options?: CallOptions): Promise<readonly Block[]>
+}
+
+/** A block of a store: its CID and its bytes (to be treated as read-only). */
+export interface Block {
+  /** The block's CID. */
+  readonly cid: CID
+  /** The block's bytes. */
+  readonly bytes: Uint8Array
 }
 
 /**

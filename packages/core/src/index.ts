@@ -2,6 +2,7 @@ export { CID } from 'multiformats/cid'
 export { blake3Implementation } from '#blake3'
 export { blake3Cid } from './block-cid.js'
 export {
+  type Block,
   type ByteRange,
   type CallOptions,
   type Codec,
