@@ -13,6 +13,7 @@ import {
 import { flush } from './flush.js'
 import { blake3HashFn, type HashFn, hashKey, hashKeyBytes, hashKeyView } from './hash.js'
 import { insertEntry } from './insert.js'
+import { BlockSet, chainPath, placeBlocks } from './key-chain.js'
 import { lookup } from './lookup.js'
 import { childPath, decodeNode, HamtNode, nodeMemory } from './node.js'
 import { NodeCache } from './node-cache.js'
@@ -138,7 +139,10 @@ export class HAMT<V = unknown> {
     this.#queuedReadOnly = this.#readOnly
     this.#rootCid = rootCid
     this.#maxBytes = options.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES
-    this.#cache = new NodeCache((cid, parent, index) => this.#loadNode(cid, childPath(parent, index)), this.#maxBytes)
+    this.#cache = new NodeCache(
+      (cid, parent, index, hash) => this.#loadNodes(cid, childPath(parent, index), hash),
+      this.#maxBytes,
+    )
     if (rootCid === undefined) {
       // A new HAMT: an empty root, unsaved, so the first commit saves it.
       this.#root = new HamtNode()
@@ -149,7 +153,7 @@ export class HAMT<V = unknown> {
     this.#readContext = {
       maxBucketSize: this.maxBucketSize,
       hashKey,
-      child: (parent, index, cid) => this.#cache.get(cid, parent, index),
+      child: (parent, index, cid, hash) => this.#cache.get(cid, parent, index, hash),
     }
     this.#writeContext = {
       maxBucketSize: this.maxBucketSize,
@@ -396,10 +400,11 @@ export class HAMT<V = unknown> {
   #pointer(key: string): CID | undefined | Promise<CID | undefined> {
     checkKey(key)
     const ctx = this.#readOnly ? this.#readContext : this.#peekContext
-    const root = this.#rootNode()
+    // A view of the hash, not a copy: `lookup` and a root load read it only while they run synchronously.
+    const hash = hashKeyView(this.hashFn, key)
+    const root = this.#rootNode(hash)
     if (!(root instanceof HamtNode)) return root.then((r) => lookup(r, key, this.#hash(key), ctx))
-    // A view of the hash, not a copy: `lookup` reads it only while it runs synchronously.
-    return lookup(root, key, hashKeyView(this.hashFn, key), ctx)
+    return lookup(root, key, hash, ctx)
   }
 
   /**
@@ -581,9 +586,10 @@ export class HAMT<V = unknown> {
     })
   }
 
-  #rootNode(): HamtNode | Promise<HamtNode> {
+  /** The root, loaded on first use: with the chain of nodes of the key whose `hash` is given, where the store can. */
+  #rootNode(hash?: Uint8Array): HamtNode | Promise<HamtNode> {
     if (this.#root === undefined) {
-      const loading = this.#loadNode(this.#rootCid as CID, new Uint8Array(0))
+      const loading = this.#loadNodes(this.#rootCid as CID, new Uint8Array(0), this.#readOnly ? hash : undefined)
       this.#root = loading
       loading.then(
         (node) => {
@@ -633,7 +639,33 @@ export class HAMT<V = unknown> {
 
   async #loadNode(cid: CID, path: Uint8Array): Promise<HamtNode> {
     const bytes = await this.cas.load(cid)
+    return this.#decodeAt(bytes, cid, path)
+  }
+
+  #decodeAt(bytes: Uint8Array, cid: CID, path: Uint8Array): HamtNode {
     return decodeNode(bytes, cid, { path, hashKeyBytes: this.#hashBytes, hashLength: this.#keyHashLength() })
+  }
+
+  /**
+   * Read-only mode: loads the node `cid` at `path` and, when `hash` (a key's, read only during this
+   * call) is given and the store has `loadPath`, the nodes below it on that key's chain in the same
+   * round trip, which go into the cache: a remote read then costs one round trip, not one per level.
+   */
+  #loadNodes(cid: CID, path: Uint8Array, hash: Uint8Array | undefined): Promise<HamtNode> {
+    const loadPath = this.cas.loadPath
+    if (hash === undefined || loadPath === undefined) return this.#loadNode(cid, path)
+    return loadPath.call(this.cas, cid, chainPath(hash, path.length)).then(async (blocks) => {
+      const found = new BlockSet(blocks)
+      const bytes = found.get(cid) ?? (await this.cas.load(cid))
+      const node = this.#decodeAt(bytes, cid, path)
+      placeBlocks(
+        node,
+        found,
+        (childBytes, childCid, parent, index) => this.#decodeAt(childBytes, childCid, childPath(parent, index)),
+        (childCid, child) => this.#cache.put(childCid, child),
+      )
+      return node
+    })
   }
 
   #keyHashLength(): number {

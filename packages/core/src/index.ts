@@ -26,4 +26,5 @@ export {
 } from './errors.js'
 export { HAMT, type HamtOptions, MAX_VALUE_BYTES, type WriteOptions } from './hamt.js'
 export { blake3Hasher, blake3HashFn, extractBits, type HashFn } from './hash.js'
+export { keyChainPath } from './key-chain.js'
 export type { PreloadResult } from './preload.js'

@@ -22,7 +22,7 @@ export function lookup(
     const slot = node.slots[index]
     if (slot === undefined) return undefined
     if (slot instanceof Map) return slot.get(key)
-    const child = slot instanceof HamtNode ? slot : ctx.child(node, index, slot)
+    const child = slot instanceof HamtNode ? slot : ctx.child(node, index, slot, hash)
     if (child instanceof Promise) {
       const next = depth + 1
       return child.then((loaded) => lookup(loaded, key, ctx.hashKey(key), ctx, next))

@@ -28,8 +28,11 @@ export class NodeCache {
   #bytes = 0
 
   constructor(
-    /** Loads and checks the node `cid` as the child in slot `index` of `parent`. */
-    private readonly load: (cid: CID, parent: HamtNode, index: number) => Promise<HamtNode>,
+    /**
+     * Loads and checks the node `cid` as the child in slot `index` of `parent`; with the hash of the
+     * key being looked up, it may fetch the nodes below on that key's path as well and {@link put} them.
+     */
+    private readonly load: (cid: CID, parent: HamtNode, index: number, hash?: Uint8Array) => Promise<HamtNode>,
     private readonly maxBytes: number,
   ) {}
 
@@ -38,8 +41,11 @@ export class NodeCache {
     return this.#bytes
   }
 
-  /** The node `cid`, linked from slot `index` of `parent`. */
-  get(cid: CID, parent: HamtNode, index: number): HamtNode | Promise<HamtNode> {
+  /**
+   * The node `cid`, linked from slot `index` of `parent`. `hash`, the hash of a key being looked up,
+   * is read only during this call (it may be a view that the next hash overwrites).
+   */
+  get(cid: CID, parent: HamtNode, index: number, hash?: Uint8Array): HamtNode | Promise<HamtNode> {
     const key = cidKey(cid)
     const hit = this.#entries.get(key)
     if (hit !== undefined && sameCid(hit.cid, cid)) {
@@ -50,7 +56,7 @@ export class NodeCache {
     if (pending !== undefined && sameCid(pending.cid, cid)) {
       return pending.node.then((node) => (isChildOf(node, parent, index) ? node : misplaced(node, cid)))
     }
-    const node = this.load(cid, parent, index).then(
+    const node = this.load(cid, parent, index, hash).then(
       (loaded) => {
         this.#settle(key, node)
         this.#add(key, cid, loaded)
@@ -63,6 +69,11 @@ export class NodeCache {
     )
     if (pending === undefined) this.#pending.set(key, { cid, node })
     return node
+  }
+
+  /** Caches `node`, checked as the node `cid` at its place, unless it is cached already. */
+  put(cid: CID, node: HamtNode): void {
+    this.#add(cidKey(cid), cid, node)
   }
 
   clear(): void {

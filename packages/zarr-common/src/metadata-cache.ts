@@ -11,6 +11,8 @@ export class MetadataCache {
   readonly #values = new Map<string, Uint8Array>()
   /** Bumped around every write of a key. */
   readonly #versions = new Map<string, number>()
+  /** Loads under way, with the version of the key they started at. */
+  readonly #pending = new Map<string, { version: number | undefined; value: Promise<Uint8Array | undefined> }>()
 
   /** @param hint added to the error for a value that is not JSON (say what to do about it), if any. */
   constructor(readonly hint?: string) {}
@@ -29,6 +31,23 @@ export class MetadataCache {
     const cached = this.#values.get(key)
     if (cached !== undefined) return cached.slice()
     const version = this.#versions.get(key)
+    // Readers of a key no write has touched since share one load (zarrita and a prefetch ask at once).
+    const pending = this.#pending.get(key)
+    if (pending !== undefined && pending.version === version) return (await pending.value)?.slice()
+    const loading = this.#load(key, load, version)
+    this.#pending.set(key, { version, value: loading })
+    try {
+      return await loading
+    } finally {
+      if (this.#pending.get(key)?.value === loading) this.#pending.delete(key)
+    }
+  }
+
+  async #load(
+    key: string,
+    load: () => Promise<Uint8Array | undefined>,
+    version: number | undefined,
+  ): Promise<Uint8Array | undefined> {
     const value = await load()
     if (value === undefined) return undefined
     if (firstNonSpace(value) !== OPEN_BRACE) {

@@ -86,6 +86,8 @@ describe('ValueCache', () => {
   })
 })
 
+const utf8decode = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes)
+
 describe('MetadataCache', () => {
   test('caches JSON objects, refuses other bytes with the hint, and drops a read that raced a write', async () => {
     const cache = new MetadataCache('try the other store')
@@ -116,6 +118,32 @@ describe('MetadataCache', () => {
     expect(cache.has('a/zarr.json')).toBe(true)
     cache.clear()
     expect(cache.has('a/zarr.json')).toBe(false)
+  })
+
+  test('readers of a key share one load, unless a write came between them', async () => {
+    const cache = new MetadataCache()
+    let loads = 0
+    let release!: () => void
+    const gate = new Promise<void>((r) => {
+      release = r
+    })
+    const load = async () => {
+      const n = ++loads
+      await gate
+      return utf8.encode(`{"load":${n}}`)
+    }
+    const first = cache.read('zarr.json', load)
+    const second = cache.read('zarr.json', load)
+    cache.beginWrite('zarr.json')
+    const afterWrite = cache.read('zarr.json', load)
+    release()
+    const [a, b, c] = await Promise.all([first, second, afterWrite])
+    expect(loads).toBe(2)
+    expect(utf8decode(a)).toBe('{"load":1}')
+    expect(utf8decode(b)).toBe('{"load":1}')
+    expect(b).not.toBe(a) // each reader its own copy
+    expect(utf8decode(c)).toBe('{"load":2}')
+    expect(await cache.read('absent', async () => undefined)).toBeUndefined()
   })
 })
 

@@ -1,5 +1,5 @@
-import type { ByteRange, CallOptions, CID, Codec, ContentAddressedStore } from '@hamt/core'
-import { HAMT } from '@hamt/core'
+import type { Block, ByteRange, CallOptions, CID, Codec, ContentAddressedStore } from '@hamt/core'
+import { HAMT, keyChainPath } from '@hamt/core'
 import { ZarrHAMTStore } from '@hamt/zarr'
 import type { ValueTransform } from '@hamt/zarr-common'
 import { isShardedRoot, ShardedZarrStore } from '@hamt/zarr-sharded'
@@ -7,6 +7,8 @@ import * as dagCbor from '@ipld/dag-cbor'
 
 /** Slots of a py-hamt HAMT node: its root block is a DAG-CBOR list of this many. */
 const HAMT_NODE_SLOTS = 256
+/** The IPLD path of the root group metadata's chain of nodes in a HAMT. */
+const ROOT_METADATA_CHAIN = keyChainPath('zarr.json')
 
 /** The layouts {@link openZarr} recognises. */
 export type ZarrLayout = 'hamt' | 'sharded_zarr_v1' | 'sharded_zarr_v2'
@@ -46,7 +48,9 @@ export class ZarrLayoutError extends Error {
 /**
  * Opens any py-hamt Zarr dataset by its root CID alone: reads the root block once, recognises the
  * layout (a HAMT node, or a `sharded_zarr_v1`/`v2` manifest) and returns the matching read-only
- * store, `ZarrHAMTStore` or `ShardedZarrStore`.
+ * store, `ZarrHAMTStore` or `ShardedZarrStore`, which has started reading the root group's
+ * `zarr.json` in the background. When the store has `loadPath` (`KuboCAS`), the root comes with the
+ * HAMT nodes that lead to `zarr.json`, in the same round trip.
  *
  * @example
  * ```ts
@@ -84,7 +88,10 @@ export async function openZarrWithLayout(
   /** The store opened on it, read-only. */
   store: OpenedZarrStore
 }> {
-  const bytes = await cas.load(root)
+  // The root, with the nodes of `zarr.json`'s chain when it is a HAMT and the store can fetch paths:
+  // every reader's first question is the root group's metadata.
+  const blocks: readonly Block[] = cas.loadPath === undefined ? [] : await cas.loadPath(root, ROOT_METADATA_CHAIN)
+  const bytes = blocks.find((block) => block.cid.equals(root))?.bytes ?? (await cas.load(root))
   let decoded: unknown
   try {
     decoded = dagCbor.decode(bytes)
@@ -98,31 +105,44 @@ export async function openZarrWithLayout(
   if (isShardedRoot(decoded)) {
     const prefetch = options.prefetchShards === undefined ? {} : { prefetchShards: options.prefetchShards }
     const store = ShardedZarrStore.fromRoot(cas, root, decoded, { ...storeOptions, ...prefetch })
-    return { layout: store.manifestVersion, store }
+    return { layout: store.manifestVersion, store: readingRootMetadata(store) }
   }
   if (Array.isArray(decoded) && decoded.length === HAMT_NODE_SLOTS) {
     const hamt = await HAMT.build<Uint8Array>({
-      cas: new RootServedOnce(cas, root, bytes),
+      cas: new SeededStore(cas, blocks.length > 0 ? blocks : [{ cid: root, bytes }]),
       rootNodeId: root,
       readOnly: true,
       valuesAreBytes: true,
     })
     const preload = options.preloadDepth === undefined ? {} : { preloadDepth: options.preloadDepth }
-    return { layout: 'hamt', store: new ZarrHAMTStore(hamt, { ...storeOptions, ...preload }) }
+    return { layout: 'hamt', store: readingRootMetadata(new ZarrHAMTStore(hamt, { ...storeOptions, ...preload })) }
   }
   throw new ZarrLayoutError(root, 'it is neither a HAMT node (a list of 256 slots) nor a map with a manifest_version')
 }
 
-/** The CAS, except that the root block already read is served from memory the first time. */
-class RootServedOnce implements ContentAddressedStore {
-  #root: Uint8Array | undefined
+/**
+ * `store`, once it has started reading the root group's `zarr.json` in the background: every reader
+ * asks for it first (or for an array's, which a consolidated dataset answers from it), and zarrita's
+ * `open` first probes for Zarr v2 metadata, a round trip this read now overlaps. The store caches the
+ * answer; a failure is not kept, so the reader's own request reports it.
+ */
+function readingRootMetadata<S extends OpenedZarrStore>(store: S): S {
+  store.get('zarr.json').catch(() => undefined)
+  return store
+}
+
+/**
+ * The CAS, except that blocks already read (the root, and the nodes of `zarr.json`'s chain that came
+ * with it) are served from memory, each once: the HAMT asks for them as it opens and reads `zarr.json`.
+ */
+class SeededStore implements ContentAddressedStore {
+  readonly #seeds: Block[]
 
   constructor(
     readonly inner: ContentAddressedStore,
-    readonly rootCid: CID,
-    root: Uint8Array,
+    seeds: readonly Block[],
   ) {
-    this.#root = root
+    this.#seeds = [...seeds]
   }
 
   save(data: Uint8Array, codec: Codec, options?: CallOptions): Promise<CID> {
@@ -130,11 +150,21 @@ class RootServedOnce implements ContentAddressedStore {
   }
 
   load(id: CID, range?: ByteRange, options?: CallOptions): Promise<Uint8Array> {
-    const root = this.#root
-    if (root !== undefined && range === undefined && id.equals(this.rootCid)) {
-      this.#root = undefined
-      return Promise.resolve(root)
-    }
-    return this.inner.load(id, range, options)
+    const seed = range === undefined ? this.#take(id) : undefined
+    return seed === undefined ? this.inner.load(id, range, options) : Promise.resolve(seed.bytes)
+  }
+
+  loadPath(root: CID, path: readonly string[], options?: CallOptions): Promise<readonly Block[]> {
+    const seed = this.#take(root)
+    // Whatever else is seeded comes along: the HAMT keeps the blocks it finds linked under the root.
+    if (seed !== undefined) return Promise.resolve([seed, ...this.#seeds.splice(0)])
+    return this.inner.loadPath === undefined
+      ? this.inner.load(root, undefined, options).then((bytes) => [{ cid: root, bytes }])
+      : this.inner.loadPath(root, path, options)
+  }
+
+  #take(id: CID): Block | undefined {
+    const at = this.#seeds.findIndex((seed) => seed.cid.equals(id))
+    return at < 0 ? undefined : this.#seeds.splice(at, 1)[0]
   }
 }

@@ -7,6 +7,7 @@ import { ShardedZarrStore } from '@hamt/zarr-sharded'
 import * as dagCbor from '@ipld/dag-cbor'
 import { expect, test } from 'vitest'
 import * as zarr from 'zarrita'
+import { PathStore } from '../../core/test/path-store.js'
 import { openZarr, openZarrWithLayout, ZarrLayoutError } from '../src/index.js'
 
 /** Counts loads of a real InMemoryCAS per block (instrumentation, not a fake). */
@@ -115,15 +116,40 @@ test('passes preloadDepth to a HAMT store and prefetchShards to a sharded one: l
   cas.loads.clear()
   await openZarr(cas, hamtRoot, { preloadDepth: 0 })
   await tick()
-  expect(cas.loads.size).toBe(1) // the root alone
+  // The root, and the node under it where zarr.json would be (this dataset has none).
+  expect(cas.loads.size).toBeLessThanOrEqual(2)
 
   const shardedRoot = await write(ShardedZarrStore.create(cas, { chunksPerShard: 2 }))
   cas.loads.clear()
   await openZarr(cas, shardedRoot, { prefetchShards: 2 })
   await tick()
-  expect(cas.loads.size).toBe(3) // the root and two shards
+  expect(cas.loads.size).toBe(4) // the root, two shards, and zarr.json
   cas.loads.clear()
   await openZarr(cas, shardedRoot, { prefetchShards: 0 })
   await tick()
-  expect(cas.loads.size).toBe(1)
+  expect(cas.loads.size).toBe(2)
+})
+
+test('with a store that fetches paths, the open brings zarr.json’s chain of nodes: its first read waits for the value alone', async () => {
+  const cas = new PathStore()
+  const writer = new ZarrHAMTStore(await HAMT.build<Uint8Array>({ cas, valuesAreBytes: true, maxBucketSize: 1 }))
+  // Enough keys that the root's slots are links and zarr.json sits under a level-1 node.
+  await zarr.create(writer)
+  const big = await zarr.create(zarr.root(writer).resolve('big'), { shape: [3000], chunkShape: [1], dtype: 'uint8' })
+  await zarr.set(big, null, 7)
+  const root = await writer.commit()
+  cas.reset()
+  const store = await openZarr(cas, root)
+  expect(cas.pathLoads.map((load) => load.root)).toEqual([root.toString()])
+  expect(cas.pathLoads[0]?.blocks).toBeGreaterThan(1)
+  expect(cas.loads).toBe(0)
+  const group = await zarr.open.v3(zarr.root(store), { kind: 'group' })
+  expect(group.kind).toBe('group')
+  // The root group's zarr.json: its value, and nothing else.
+  expect(cas.roundTrips).toBe(2)
+  const sharded = ShardedZarrStore.create(cas, { chunksPerShard: 2 })
+  const shardedRoot = await write(sharded)
+  cas.reset()
+  expect(await readTemp(await openZarr(cas, shardedRoot))).toEqual([1, 2, 3, 4, 5, 6])
+  expect(cas.pathLoads[0]?.blocks).toBe(1) // a sharded root: the path does not resolve, the root comes alone
 })
