@@ -1,8 +1,8 @@
 import { InMemoryCAS } from '@hamt/cas-memory'
-import { blake3HashFn, CID, HAMT } from '@hamt/core'
+import { type CID, HAMT } from '@hamt/core'
 import { ShardedZarrStore } from '@hamt/zarr-sharded'
-import * as dagCbor from '@ipld/dag-cbor'
 import * as zarr from 'zarrita'
+import { keyChain } from './hamt-chain.js'
 
 /** The grid of the benchmark's array `temp`. */
 export interface Grid {
@@ -115,15 +115,7 @@ export async function buildBigHamt(count: number): Promise<{ cas: InMemoryCAS; r
   return { cas, root: hamt.rootNodeId }
 }
 
-/** HAMT nodes on `key`'s path from `root` (py-hamt's wire format: a link is `[CID]`, a bucket a map). */
+/** HAMT nodes on `key`'s path from `root`, root included. */
 export async function pathDepth(cas: InMemoryCAS, root: CID, key: string): Promise<number> {
-  const hash = blake3HashFn(new TextEncoder().encode(key))
-  let cid = root
-  for (let depth = 0; ; depth++) {
-    const slots = dagCbor.decode(await cas.load(cid)) as unknown[]
-    const slot = slots[hash[depth] as number]
-    const link = Array.isArray(slot) ? CID.asCID(slot[0]) : null
-    if (link === null) return depth + 1
-    cid = link
-  }
+  return (await keyChain((cid) => cas.load(cid), root, key)).length
 }
