@@ -1,8 +1,9 @@
 import { InMemoryCAS } from '@hamt/cas-memory'
-import { blake3HashFn, CID, HAMT } from '@hamt/core'
+import { type CID, HAMT } from '@hamt/core'
+import { type ConsolidatableStore, writeConsolidatedMetadata } from '@hamt/zarr'
 import { ShardedZarrStore } from '@hamt/zarr-sharded'
-import * as dagCbor from '@ipld/dag-cbor'
 import * as zarr from 'zarrita'
+import { keyChain } from './hamt-chain.js'
 
 /** The grid of the benchmark's array `temp`. */
 export interface Grid {
@@ -13,9 +14,20 @@ export interface Grid {
 /** The issue's dataset: 10 years of days on a 2.5° grid, 5,840 chunks of 25,920 bytes. */
 export const ISSUE_GRID: Grid = { shape: [3650, 72, 144], chunks: [10, 18, 36] }
 
+/** How the benchmark's datasets are written. */
+export interface DatasetOptions {
+  /**
+   * The root group's `zarr.json` carries every node's metadata (`consolidated_metadata`, inline), as
+   * xarray writes it and so as py-hamt datasets have it. Default `true`.
+   */
+  consolidated?: boolean
+}
+
 /** One dataset in three layouts, sharing the same chunk bytes. */
 export interface Dataset {
   grid: Grid
+  /** Whether the root `zarr.json` holds the consolidated metadata (the same bytes in all three layouts). */
+  consolidated: boolean
   /** Holds every block of both layouts (chunk blocks are the same CIDs in both). */
   cas: InMemoryCAS
   /** Root of the HAMT layout (`ZarrHAMTStore`). */
@@ -26,14 +38,17 @@ export interface Dataset {
   files: Map<string, Uint8Array>
 }
 
-/** A zarrita store on a `Map`: where zarrita writes the metadata the three layouts share. */
-class MapStore {
+/** A zarrita store on a `Map`: where zarrita writes the metadata the three layouts share, and consolidation reads it. */
+class MapStore implements ConsolidatableStore {
   readonly map = new Map<string, Uint8Array>()
   async get(key: string): Promise<Uint8Array | undefined> {
     return this.map.get(key.replace(/^\//, ''))
   }
   async set(key: string, value: Uint8Array): Promise<void> {
     this.map.set(key.replace(/^\//, ''), value)
+  }
+  async *list(): AsyncIterable<string> {
+    yield* this.map.keys()
   }
 }
 
@@ -62,8 +77,12 @@ export function* chunkEntries(grid: Grid): Generator<[string, Uint8Array]> {
   }
 }
 
-/** The metadata files (`zarr.json` of the root group and of `temp`), as zarrita writes them. */
-export async function metadataFiles(grid: Grid): Promise<Map<string, Uint8Array>> {
+/**
+ * The metadata files (`zarr.json` of the root group and of `temp`), as zarrita writes them, the root's
+ * consolidated unless `consolidated: false`. Every layout is built from these bytes: consolidating
+ * once here gives the three the same root `zarr.json`.
+ */
+export async function metadataFiles(grid: Grid, options: DatasetOptions = {}): Promise<Map<string, Uint8Array>> {
   const store = new MapStore()
   await zarr.create(store)
   await zarr.create(zarr.root(store).resolve('temp'), {
@@ -72,6 +91,7 @@ export async function metadataFiles(grid: Grid): Promise<Map<string, Uint8Array>
     dtype: 'float32',
     dimensionNames: ['time', 'latitude', 'longitude'],
   })
+  if (options.consolidated ?? true) await writeConsolidatedMetadata(store)
   return store.map
 }
 
@@ -80,8 +100,9 @@ export async function metadataFiles(grid: Grid): Promise<Map<string, Uint8Array>
  * store (py-hamt's `ShardedZarrStore` v2, one shard for the whole array at the default 6,250 chunks
  * per shard), all in memory.
  */
-export async function buildDataset(grid: Grid = ISSUE_GRID): Promise<Dataset> {
-  const files = await metadataFiles(grid)
+export async function buildDataset(grid: Grid = ISSUE_GRID, options: DatasetOptions = {}): Promise<Dataset> {
+  const consolidated = options.consolidated ?? true
+  const files = await metadataFiles(grid, { consolidated })
   for (const [key, bytes] of chunkEntries(grid)) files.set(key, bytes)
   const cas = new InMemoryCAS()
   const hamt = await HAMT.fromEntries<Uint8Array>(files, { cas, valuesAreBytes: true })
@@ -94,17 +115,22 @@ export async function buildDataset(grid: Grid = ISSUE_GRID): Promise<Dataset> {
     if (pending.length >= 64) await Promise.all(pending.splice(0))
   }
   await Promise.all(pending)
-  return { grid, cas, hamtRoot: hamt.rootNodeId, shardedRoot: await sharded.commit(), files }
+  return { grid, consolidated, cas, hamtRoot: hamt.rootNodeId, shardedRoot: await sharded.commit(), files }
 }
 
 /**
- * A HAMT of `count` chunk keys of a 1-D array (`big/c/{i}`) plus its metadata, every chunk holding
- * the same 4-byte value: a huge dataset's tree without its bytes, to time a cold open.
+ * A HAMT of `count` chunk keys of a 1-D array (`big/c/{i}`) plus its metadata (the root's consolidated
+ * unless `consolidated: false`), every chunk holding the same 4-byte value: a huge dataset's tree
+ * without its bytes, to time a cold open.
  */
-export async function buildBigHamt(count: number): Promise<{ cas: InMemoryCAS; root: CID }> {
+export async function buildBigHamt(
+  count: number,
+  options: DatasetOptions = {},
+): Promise<{ cas: InMemoryCAS; root: CID }> {
   const meta = new MapStore()
   await zarr.create(meta)
   await zarr.create(zarr.root(meta).resolve('big'), { shape: [count], chunkShape: [1], dtype: 'float32' })
+  if (options.consolidated ?? true) await writeConsolidatedMetadata(meta)
   const value = new Uint8Array(new Float32Array([1.5]).buffer)
   function* entries(): Generator<[string, Uint8Array]> {
     yield* meta.map
@@ -115,15 +141,7 @@ export async function buildBigHamt(count: number): Promise<{ cas: InMemoryCAS; r
   return { cas, root: hamt.rootNodeId }
 }
 
-/** HAMT nodes on `key`'s path from `root` (py-hamt's wire format: a link is `[CID]`, a bucket a map). */
+/** HAMT nodes on `key`'s path from `root`, root included. */
 export async function pathDepth(cas: InMemoryCAS, root: CID, key: string): Promise<number> {
-  const hash = blake3HashFn(new TextEncoder().encode(key))
-  let cid = root
-  for (let depth = 0; ; depth++) {
-    const slots = dagCbor.decode(await cas.load(cid)) as unknown[]
-    const slot = slots[hash[depth] as number]
-    const link = Array.isArray(slot) ? CID.asCID(slot[0]) : null
-    if (link === null) return depth + 1
-    cid = link
-  }
+  return (await keyChain((cid) => cas.load(cid), root, key)).length
 }

@@ -16,7 +16,7 @@ let gateway: DelayedGateway | undefined
 async function handle(message: GatewayRequest): Promise<GatewayResponse> {
   switch (message.kind) {
     case 'serve-issue-dataset': {
-      const dataset = await buildDataset(ISSUE_GRID)
+      const dataset = await buildDataset(ISSUE_GRID, { consolidated: message.consolidated })
       gateway = await new DelayedGateway({
         rttMs: 0,
         blocks: (cid) => dataset.cas.load(cid).catch(() => undefined),
@@ -30,15 +30,18 @@ async function handle(message: GatewayRequest): Promise<GatewayResponse> {
       }
     }
     case 'serve-big-hamt': {
-      const big = await buildBigHamt(message.chunks)
+      const big = await buildBigHamt(message.chunks, { consolidated: message.consolidated })
       gateway = await new DelayedGateway({
         rttMs: 0,
         blocks: (cid) => big.cas.load(cid).catch(() => undefined),
         files: new Map(),
       }).start()
+      // With consolidation the reader waits for the root's zarr.json, whose metadata answers the array's.
+      const metadataKey = message.consolidated ? 'zarr.json' : 'big/zarr.json'
       const depths = {
         chunk: await pathDepth(big.cas, big.root, `big/c/${message.probe}`),
-        metadata: await pathDepth(big.cas, big.root, 'big/zarr.json'),
+        metadata: await pathDepth(big.cas, big.root, metadataKey),
+        metadataKey,
       }
       return { kind: 'serving', url: gateway.url, roots: { hamt: big.root.bytes }, chunks: message.chunks, depths }
     }

@@ -8,17 +8,23 @@
  *   pnpm --filter @hamt/bench-network bench               # 40 and 100 ms, 3 runs each
  *   pnpm --filter @hamt/bench-network bench -- --quick    # 40 ms, 1 run, a 100,000-chunk cold open
  *   ... -- --rtt=20,200 --runs=5 --cas-concurrency=1024 --store-concurrency=32 --cold-chunks=1000000
+ *   ... -- --no-consolidated    # the root zarr.json without consolidated metadata (the dataset before)
+ *   ... -- --no-path-reads      # HAMT and sharded read block by block, without KuboCAS's loadPath
  */
 import { parseArgs } from 'node:util'
+import { KuboCAS } from '@hamt/cas-kubo'
 import { type ColdOpen, measureColdOpen } from './cold.js'
 import { ISSUE_GRID, valueAt } from './dataset.js'
 import { type LayoutName, type Measured, measurePass, median, type Pass } from './reads.js'
 import { RemoteGateway } from './remote-gateway.js'
+import { readsPaths } from './save-load-only.js'
 import { roundTripBound, type TargetCheck, targetsTable } from './targets.js'
 
 const { values: args } = parseArgs({
   // pnpm passes the `--` of `pnpm bench -- --quick` on: drop it, or every option after it is ignored.
   args: process.argv.slice(2).filter((arg) => arg !== '--'),
+  // `--no-consolidated`, `--no-path-reads`.
+  allowNegative: true,
   options: {
     quick: { type: 'boolean', default: false },
     rtt: { type: 'string' },
@@ -29,13 +35,17 @@ const { values: args } = parseArgs({
     'skip-cold': { type: 'boolean', default: false },
     'preload-depth': { type: 'string' },
     'prefetch-shards': { type: 'string' },
+    consolidated: { type: 'boolean', default: true },
+    'path-reads': { type: 'boolean', default: true },
   },
 })
 const quick = args.quick === true
 const rtts = (args.rtt ?? (quick ? '40' : '40,100')).split(',').map(Number)
 const runs = Number(args.runs ?? (quick ? 1 : 3))
+const consolidated = args.consolidated !== false
 const readOptions = {
   casConcurrency: Number(args['cas-concurrency']),
+  pathReads: args['path-reads'] !== false,
   ...(args['store-concurrency'] === undefined ? {} : { storeConcurrency: Number(args['store-concurrency']) }),
   ...(args['preload-depth'] === undefined ? {} : { preloadDepth: Number(args['preload-depth']) }),
   ...(args['prefetch-shards'] === undefined ? {} : { prefetchShards: Number(args['prefetch-shards']) }),
@@ -67,18 +77,29 @@ const SERIES_CHAIN: Record<LayoutName, { trips: number; why: string }> = {
 
 let started = performance.now()
 // The gateway runs on a thread of its own: its CPU and garbage collection are not the reader's.
-const gateway = await RemoteGateway.issueDataset()
+const gateway = await RemoteGateway.issueDataset(consolidated)
 console.log(
   `dataset: float32 ${ISSUE_GRID.shape.join('×')} in chunks of ${ISSUE_GRID.chunks.join('×')} ` +
-    `(${gateway.chunks} chunks), built in ${((performance.now() - started) / 1000).toFixed(1)} s on the gateway's thread`,
+    `(${gateway.chunks} chunks), ${consolidated ? 'consolidated metadata' : 'no consolidated metadata (--no-consolidated)'}, ` +
+    `built in ${((performance.now() - started) / 1000).toFixed(1)} s on the gateway's thread`,
 )
 const at = { y: 40, x: 100, day: 1234 }
 console.log(
-  `KuboCAS trustless, concurrency ${readOptions.casConcurrency}; store concurrency ${readOptions.storeConcurrency ?? 'default (loads bounded by the CAS)'}; ` +
+  `KuboCAS trustless, concurrency ${readOptions.casConcurrency}; ${pathReadsState()}; ` +
+    `store concurrency ${readOptions.storeConcurrency ?? 'default (loads bounded by the CAS)'}; ` +
     `preload depth ${readOptions.preloadDepth ?? 'default'}; prefetch shards ${readOptions.prefetchShards ?? 'default'}; ` +
     `median of ${runs} run${runs === 1 ? '' : 's'} (layouts interleaved); loopback, every answer delayed by the RTT; ` +
     'RT = round trips one after another, as the gateway saw them',
 )
+/** Whether the HAMT and sharded readers read paths, and whether they can. */
+function pathReadsState(): string {
+  if (!readOptions.pathReads) return 'path reads off (--no-path-reads: save and load only)'
+  // Read off the class: a method of every instance, and no instance (nor its connections) needed to ask.
+  return readsPaths(KuboCAS.prototype)
+    ? 'path reads on (KuboCAS.loadPath)'
+    : 'path reads on, but KuboCAS has no loadPath: block by block'
+}
+
 const checks: TargetCheck[] = []
 try {
   for (const rtt of rtts) {
@@ -96,6 +117,7 @@ try {
       return {
         ms: median(all.map((p) => p[key].ms)),
         requests: median(all.map((p) => p[key].requests)),
+        pathReads: median(all.map((p) => p[key].pathReads)),
         chain: median(all.map((p) => p[key].chain)),
       }
     }
@@ -114,7 +136,8 @@ try {
       const plain = figure('plain', key)
       const cells = LAYOUTS.map((layout) => {
         const f = figure(layout, key)
-        return `${f.ms.toFixed(0)} ms, ${f.requests} req${Number.isNaN(f.chain) ? '' : `, ${f.chain} RT`}`
+        const paths = f.pathReads > 0 ? ` (${f.pathReads} path)` : ''
+        return `${f.ms.toFixed(0)} ms, ${f.requests} req${paths}${Number.isNaN(f.chain) ? '' : `, ${f.chain} RT`}`
       })
       const ratio = (layout: LayoutName) => `${(figure(layout, key).ms / plain.ms).toFixed(2)}×`
       console.log(`| ${label} | ${cells.join(' | ')} | ${LAYOUTS.slice(1).map(ratio).join(' | ')} |`)
@@ -159,22 +182,28 @@ function readChecks(rtt: number, figure: (layout: LayoutName, key: keyof Pass) =
 if (args['skip-cold'] !== true) {
   started = performance.now()
   const rtt = Math.max(...rtts)
-  const colds = await measureColdOpen(coldChunks, rtt, readOptions.casConcurrency, [0, 1, 0, 1])
+  const colds = await measureColdOpen(
+    coldChunks,
+    rtt,
+    { casConcurrency: readOptions.casConcurrency, consolidated, pathReads: readOptions.pathReads },
+    [0, 1, 0, 1],
+  )
   const first = colds[0] as ColdOpen
   console.log(
     `\ncold open of a ${first.chunks.toLocaleString('en')}-chunk HAMT at ${rtt} ms, to the first chunk (built and read in ` +
       `${((performance.now() - started) / 1000).toFixed(1)} s); the chunk's path holds ${first.depth} nodes, ` +
-      `zarr.json's ${first.metadataDepth}; target depth + 2 = ${first.depth + 2} RTT`,
+      `${first.metadataKey}'s ${first.metadataDepth}${consolidated ? ' (consolidated: the open waits for the root group’s)' : ''}; ` +
+      `target depth + 2 = ${first.depth + 2} RTT`,
   )
   for (const cold of colds) {
     console.log(
       `  preloadDepth ${cold.preloadDepth}: ${cold.ms.toFixed(0)} ms = ${cold.roundTrips.toFixed(1)} RTT, ` +
-        `${cold.requests} requests, ${cold.chain} RT one after another`,
+        `${cold.requests} requests${cold.pathReads > 0 ? ` (${cold.pathReads} path)` : ''}, ${cold.chain} RT one after another`,
     )
   }
   for (const preloadDepth of [0, 1]) {
     const mine = colds.filter((cold) => cold.preloadDepth === preloadDepth)
-    // zarr.json's path and its value, then the chunk's path below what is already loaded, and the chunk.
+    // The metadata's path and its value, then the chunk's path below what is already loaded, and the chunk.
     const trips = first.metadataDepth + first.depth + (preloadDepth === 0 ? 1 : 0)
     checks.push({
       label: `cold open of ${first.chunks.toLocaleString('en')} chunks to the first chunk, preloadDepth ${preloadDepth}, ${rtt} ms`,
@@ -183,7 +212,7 @@ if (args['skip-cold'] !== true) {
       unit: ' RTT',
       bound: trips,
       boundWhy:
-        `zarr.json's ${first.metadataDepth} nodes and its value, then the chunk's ${first.depth} nodes ` +
+        `${first.metadataKey}'s ${first.metadataDepth} nodes and its value, then the chunk's ${first.depth} nodes ` +
         `less those already loaded (${preloadDepth === 0 ? 'the root' : 'root and level 1'}), and the chunk`,
     })
   }

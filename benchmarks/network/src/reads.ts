@@ -5,6 +5,7 @@ import * as zarr from 'zarrita'
 import type { Grid } from './dataset.js'
 import type { RemoteGateway } from './remote-gateway.js'
 import { roundTripChain } from './round-trips.js'
+import { SaveLoadOnlyCAS } from './save-load-only.js'
 
 /** The ways the dataset is read: plain files, the HAMT (without and with `preloadDepth: 1`), sharded. */
 export type LayoutName = 'plain' | 'hamt' | 'hamt-preload' | 'sharded'
@@ -13,6 +14,8 @@ export type LayoutName = 'plain' | 'hamt' | 'hamt-preload' | 'sharded'
 export interface Measured {
   ms: number
   requests: number
+  /** Of the requests, CARs of a path (`/ipfs/{cid}/{path}`): a key's chain of nodes in one answer. */
+  pathReads: number
   /** Round trips one after another, as seen by the gateway (`roundTripChain`). */
   chain: number
 }
@@ -37,6 +40,11 @@ export interface ReadOptions {
   preloadDepth?: number
   /** `openZarr`'s `prefetchShards` (sharded); its default when absent. */
   prefetchShards?: number
+  /**
+   * `false`: the stores read through {@link SaveLoadOnlyCAS}, without the CAS's `loadPath` (a request
+   * per node). `true`: through the `KuboCAS` itself, with `loadPath` if it has one.
+   */
+  pathReads: boolean
 }
 
 type FloatArray = zarr.Array<'float32', zarr.Readable>
@@ -60,7 +68,7 @@ async function openTemp(
   })
   const root = (layout === 'sharded' ? gateway.shardedRoot : gateway.hamtRoot) as CID
   const preloadDepth = layout === 'hamt-preload' ? 1 : options.preloadDepth
-  const store = await openZarr(cas, root, {
+  const store = await openZarr(options.pathReads ? cas : new SaveLoadOnlyCAS(cas), root, {
     ...(options.storeConcurrency === undefined ? {} : { concurrency: options.storeConcurrency }),
     ...(preloadDepth === undefined ? {} : { preloadDepth }),
     ...(options.prefetchShards === undefined ? {} : { prefetchShards: options.prefetchShards }),
@@ -75,7 +83,12 @@ async function timed(gateway: RemoteGateway, rttMs: number, read: () => Promise<
   await read()
   const ms = performance.timeOrigin + performance.now() - start
   const log = await gateway.takeLog()
-  return { ms, requests: log.counts.total, chain: roundTripChain(log.arrivals, start, rttMs) }
+  return {
+    ms,
+    requests: log.counts.total,
+    pathReads: log.counts.pathCar,
+    chain: roundTripChain(log.arrivals, start, rttMs),
+  }
 }
 
 /** The point of the time series and the day of the map. */

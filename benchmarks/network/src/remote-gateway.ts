@@ -10,8 +10,8 @@ export interface Arrival {
 
 /** What the main thread asks of the gateway's thread. */
 export type GatewayRequest =
-  | { kind: 'serve-issue-dataset' }
-  | { kind: 'serve-big-hamt'; chunks: number; probe: number }
+  | { kind: 'serve-issue-dataset'; consolidated: boolean }
+  | { kind: 'serve-big-hamt'; chunks: number; probe: number; consolidated: boolean }
   | { kind: 'set-rtt'; rttMs: number }
   | { kind: 'take-log' }
   | { kind: 'close' }
@@ -33,8 +33,13 @@ export type GatewayResponse =
 export interface BigHamtDepths {
   /** On the path of the chunk probed. */
   chunk: number
-  /** On the path of the array's `zarr.json`. */
+  /**
+   * On the path of the `zarr.json` a reader waits for before the array opens: the array's own, or with
+   * consolidated metadata the root group's (`ZarrHAMTStore` answers the array's from it).
+   */
   metadata: number
+  /** The key of that `zarr.json`: `big/zarr.json`, or `zarr.json` when consolidated. */
+  metadataKey: string
 }
 
 /** The requests of one read: their counts and when each arrived. */
@@ -66,17 +71,20 @@ export class RemoteGateway {
     this.#worker = new Worker(new URL('./gateway-worker.mjs', import.meta.url))
   }
 
-  /** Starts a gateway thread serving the issue's dataset (plain files, HAMT and sharded layouts). */
-  static async issueDataset(): Promise<RemoteGateway> {
-    return new RemoteGateway().#serve({ kind: 'serve-issue-dataset' })
+  /**
+   * Starts a gateway thread serving the issue's dataset (plain files, HAMT and sharded layouts), its
+   * metadata consolidated or not.
+   */
+  static async issueDataset(consolidated: boolean): Promise<RemoteGateway> {
+    return new RemoteGateway().#serve({ kind: 'serve-issue-dataset', consolidated })
   }
 
   /**
-   * Starts a gateway thread serving a HAMT of `chunks` one-value chunks (`buildBigHamt`), and finds
-   * the depth of chunk `probe`.
+   * Starts a gateway thread serving a HAMT of `chunks` one-value chunks (`buildBigHamt`), its metadata
+   * consolidated or not, and finds the depth of chunk `probe`.
    */
-  static async bigHamt(chunks: number, probe: number): Promise<RemoteGateway> {
-    return new RemoteGateway().#serve({ kind: 'serve-big-hamt', chunks, probe })
+  static async bigHamt(chunks: number, probe: number, consolidated: boolean): Promise<RemoteGateway> {
+    return new RemoteGateway().#serve({ kind: 'serve-big-hamt', chunks, probe, consolidated })
   }
 
   /** Base URL of the plain Zarr files, for `new FetchStore(...)`. */

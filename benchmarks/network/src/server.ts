@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { CarWriter } from '@ipld/car'
 import { CID } from 'multiformats/cid'
+import { encodeCar } from './car.js'
+import { type BlockSource, carForPath, parseDagScope } from './path-car.js'
 
-/** Where the gateway finds a block: its bytes, or `undefined` when it has none. */
-export type BlockSource = (cid: CID) => Promise<Uint8Array | undefined>
+export type { BlockSource } from './path-car.js'
 
 /** Options of {@link DelayedGateway}. */
 export interface DelayedGatewayOptions {
@@ -20,8 +20,10 @@ export interface DelayedGatewayOptions {
 export interface RequestCounts {
   /** Blocks sent raw (`?format=raw` or `Accept: application/vnd.ipld.raw`). */
   raw: number
-  /** Blocks sent as a CAR (`?format=car` or `Accept: application/vnd.ipld.car`). */
+  /** CARs asked for by CID alone (`/ipfs/{cid}`, `?format=car` or `Accept: application/vnd.ipld.car`). */
   car: number
+  /** CARs asked for with a path (`/ipfs/{cid}/{path}`): path reads, a key's chain of nodes in one answer. */
+  pathCar: number
   /** Plain Zarr files. */
   files: number
   /** Answers 4xx (not found, unsupported format). */
@@ -36,8 +38,9 @@ const CAR = 'application/vnd.ipld.car'
 /**
  * A loopback HTTP server that answers every request after a chosen delay (the round-trip time of a
  * gateway further away), serving one dataset two ways: its blocks at `/ipfs/{cid}` as a trustless
- * gateway does (raw blocks, or a CAR holding the one block), and the same dataset as plain Zarr files
- * at `/zarr/{path}`, for zarrita's `FetchStore`. It counts the requests it answers.
+ * gateway does (raw blocks, or CARs, for a CID alone or a CID and an IPLD path, see {@link carForPath}),
+ * and the same dataset as plain Zarr files at `/zarr/{path}`, for zarrita's `FetchStore`. It counts the
+ * requests it answers.
  */
 export class DelayedGateway {
   /** Delay before every answer, in ms. */
@@ -123,31 +126,34 @@ export class DelayedGateway {
 
   async #route(request: IncomingMessage, url: URL): Promise<Answer> {
     if (request.method !== 'GET' && request.method !== 'HEAD') return text(405, 'only GET and HEAD')
-    const path = decodeURIComponent(url.pathname)
-    if (path.startsWith('/zarr/')) {
-      const file = this.#files.get(path.slice('/zarr/'.length))
-      if (file === undefined) return text(404, `no file ${path}`)
+    if (url.pathname.startsWith('/zarr/')) {
+      const key = decodeURIComponent(url.pathname.slice('/zarr/'.length))
+      const file = this.#files.get(key)
+      if (file === undefined) return text(404, `no file ${key}`)
       this.#counts.files++
       return { status: 200, type: 'application/octet-stream', body: file }
     }
-    const match = /^\/ipfs\/([^/]+)$/.exec(path)
-    if (match === null) return text(404, `no route ${path}`)
-    let cid: CID
-    try {
-      cid = CID.parse(match[1] as string)
-    } catch {
-      return text(400, `not a CID: ${match[1]}`)
-    }
+    const block = parseBlockRequest(url.pathname)
+    if (block === undefined) return text(404, `no route ${url.pathname}`)
+    if (block.cid === undefined) return text(400, `not a CID: ${block.cidText}`)
+    if (block.segments === undefined) return text(400, `not a URL-encoded path: ${url.pathname}`)
     const format = wantedFormat(url, request.headers.accept)
     if (format === undefined) return text(406, `ask for ?format=raw or ?format=car (Accept: ${RAW} or ${CAR})`)
-    const block = await this.#blocks(cid)
-    if (block === undefined) return text(404, `no block ${cid.toString()}`)
     if (format === 'raw') {
+      // The spec serves raw blocks at /ipfs/{cid} alone: a path needs a CAR, which carries what it traversed.
+      if (block.segments.length > 0) return text(400, 'a raw block has no path: ask for ?format=car')
+      const bytes = await this.#blocks(block.cid)
+      if (bytes === undefined) return text(404, `no block ${block.cid.toString()}`)
       this.#counts.raw++
-      return { status: 200, type: RAW, body: block }
+      return { status: 200, type: RAW, body: bytes }
     }
-    this.#counts.car++
-    return { status: 200, type: CAR, body: await singleBlockCar(cid, block) }
+    const scope = parseDagScope(url.searchParams.get('dag-scope'))
+    if (scope === undefined) return text(400, 'dag-scope is block, entity or all')
+    const content = await carForPath(block.cid, block.segments, scope, this.#blocks)
+    if (content === undefined) return text(404, `no block ${block.cid.toString()}`)
+    if (block.segments.length > 0) this.#counts.pathCar++
+    else this.#counts.car++
+    return { status: 200, type: CAR, body: await encodeCar([content.root], content.blocks) }
   }
 }
 
@@ -158,7 +164,7 @@ interface Answer {
 }
 
 function emptyCounts(): RequestCounts {
-  return { raw: 0, car: 0, files: 0, failed: 0, total: 0 }
+  return { raw: 0, car: 0, pathCar: 0, files: 0, failed: 0, total: 0 }
 }
 
 function text(status: number, message: string): Answer {
@@ -180,21 +186,37 @@ function wantedFormat(url: URL, accept: string | undefined): 'raw' | 'car' | und
   return undefined
 }
 
-/** A CAR (v1) whose root is `cid` and which holds that one block. */
-async function singleBlockCar(cid: CID, bytes: Uint8Array): Promise<Uint8Array> {
-  const { writer, out } = CarWriter.create([cid])
-  const parts: Uint8Array[] = []
-  const collected = (async () => {
-    for await (const part of out) parts.push(part)
-  })()
-  await writer.put({ cid, bytes })
-  await writer.close()
-  await collected
-  const car = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0))
-  let at = 0
-  for (const part of parts) {
-    car.set(part, at)
-    at += part.byteLength
+/** What `/ipfs/{cid}/{path…}` names: a CID (`undefined` when not one) and URL-decoded path segments. */
+interface BlockRequest {
+  cidText: string
+  cid: CID | undefined
+  /** Empty for `/ipfs/{cid}`; `undefined` when a segment is not valid URL encoding. */
+  segments: string[] | undefined
+}
+
+/**
+ * Splits a request's path (still URL-encoded) into its CID and path segments, decoding each segment on
+ * its own: a map key may hold a `/` (`temp%2Fzarr.json`), which must not split it. Empty segments (a
+ * trailing or doubled `/`) are dropped, as gateways clean paths. `undefined` outside `/ipfs/`.
+ */
+function parseBlockRequest(pathname: string): BlockRequest | undefined {
+  const match = /^\/ipfs\/([^/]+)(\/.*)?$/.exec(pathname)
+  if (match === null) return undefined
+  const cidText = match[1] as string
+  let cid: CID | undefined
+  try {
+    cid = CID.parse(cidText)
+  } catch {
+    cid = undefined
   }
-  return car
+  let segments: string[] | undefined
+  try {
+    segments = (match[2] ?? '')
+      .split('/')
+      .filter((segment) => segment !== '')
+      .map((segment) => decodeURIComponent(segment))
+  } catch {
+    segments = undefined
+  }
+  return { cidText, cid, segments }
 }
