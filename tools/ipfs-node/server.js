@@ -415,7 +415,8 @@ async function servePathCar(res, root, segments, params) {
       return
     }
   }
-  const { writer, out } = CarWriter.create([resolved ? root : EMPTY_IDENTITY])
+  // The CAR's root: the terminal block (the last segment's), as Kubo 0.24+ has it.
+  const { writer, out } = CarWriter.create([terminal?.cid ?? EMPTY_IDENTITY])
   const contentPath = [`/ipfs/${root}`, ...segments.map(encodeURIComponent)].join('/')
   res.writeHead(200, {
     'content-type': 'application/vnd.ipld.car; version=1; order=dfs; dups=n',
