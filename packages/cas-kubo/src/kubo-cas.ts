@@ -305,7 +305,9 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
    * CID (a block whose hash function is not implemented here is dropped, the CAR's header roots are
    * ignored). The answer is read as a capped stream: no more than `path.length + 1` blocks of at most
    * 2 MiB, then the connection is closed and what came is kept. The request goes through the same
-   * concurrency limit, retries, time limits, gateways, cooldowns and hedging as `load`.
+   * concurrency limit, time limits, gateways, cooldowns and hedging as `load`, but each gateway is
+   * asked once: when that fails (an error status, a network error, the time limit), `root` is read
+   * by `load`, with its retries, so a path request that cannot succeed costs one round trip more.
    *
    * Where a gateway cannot serve the path, `root` alone is read as `load` reads it, one round trip
    * later: a gateway that answers 400, 406, 415, 501 or something that is not a CAR (or a CAR
@@ -346,8 +348,9 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
           headers: CAR_HEADERS,
           url: (base) => `${base}/ipfs/${cid}${segments}?format=car&dag-scope=block`,
           signal: options?.signal,
-          // With gateways left out of this request, `load` is the one to retry: it can move to them.
-          ...(pool === this.#gateways ? {} : { maxRetries: 0 }),
+          // Each gateway is asked once: when that fails, `load` reads the root with its retries, so
+          // a path request that cannot succeed costs one round trip, never a round of backoffs.
+          maxRetries: 0,
         },
         pool,
         async (response, signal, url): Promise<PathCar> => {
@@ -373,10 +376,12 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
       )
     } catch (error) {
       // A 404 for a path is not always an absent root: gateways before boxo's "CAR responses on
-      // Not Found" (Kubo before 0.23) answer it for a path that does not resolve. And gateways
-      // without path CARs were not asked. Either way `load` has the last word on the root.
+      // Not Found" (Kubo before 0.23) answer it for a path that does not resolve. A failed path
+      // request was not retried, and gateways without path CARs were not asked. Either way `load`
+      // has the last word on the root.
       const unresolved = error instanceof BlockNotFoundError && path.length > 0
-      if ((unresolved || this.#noPath.size > 0) && !this.closed && options?.signal?.aborted !== true) {
+      const failed = error instanceof KuboRequestError
+      if ((unresolved || failed || this.#noPath.size > 0) && !this.closed && options?.signal?.aborted !== true) {
         const block = await this.#rootBlock(cid, options)
         // A lone gateway that has the root said 404 for the path: asking it for paths costs a round trip.
         if (unresolved && this.gatewayBaseUrls.length === 1) this.#noPath.add(this.gatewayBaseUrl)

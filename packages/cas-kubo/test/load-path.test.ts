@@ -207,12 +207,31 @@ describe('loadPath on a gateway with path CARs', () => {
     expect(proxy.requests).toHaveLength(0)
   })
 
-  it('goes through the runner: one concurrency limit, retries, abort signals', async () => {
-    proxy.plan = (request) =>
-      isPathRequest(request) && request.index === 1 ? { kind: 'status', status: 503 } : { kind: 'pass' }
+  it('goes through the runner: one concurrency limit, time limits, abort signals; a failure is not retried', async () => {
+    // A failed path request: load reads the root, with its retries (the second attempt succeeds).
+    let failures = 2
+    proxy.plan = () => (failures-- > 0 ? { kind: 'status', status: 503 } : { kind: 'pass' })
     const cas = reader({ concurrency: 1 })
+    expect(cids(await cas.loadPath(root, pathOf(deep, 8)))).toEqual(cids(chain.slice(0, 1)))
+    expect(proxy.requests.map(isPathRequest)).toEqual([true, false, false])
+    // Not remembered: the next call asks for the path again.
+    proxy.reset()
     expect(cids(await cas.loadPath(root, pathOf(deep, 8)))).toEqual(cids(chain))
-    expect(proxy.requests.filter(isPathRequest)).toHaveLength(2)
+    // A gateway that keeps failing fails the call as load would.
+    proxy.reset()
+    proxy.plan = () => ({ kind: 'status', status: 502 })
+    await expect(reader({ maxRetries: 1 }).loadPath(root, pathOf(deep, 8))).rejects.toMatchObject({
+      code: 'ERR_KUBO_REQUEST',
+      status: 502,
+      operation: 'load',
+    })
+    expect(proxy.requests.map(isPathRequest)).toEqual([true, false, false])
+    // The time limit covers a path request too.
+    proxy.reset()
+    proxy.plan = (request) => (isPathRequest(request) ? { kind: 'delay', ms: 2000 } : { kind: 'pass' })
+    const started = performance.now()
+    expect(cids(await reader({ timeoutMs: 200 }).loadPath(root, pathOf(deep, 8)))).toEqual(cids(chain.slice(0, 1)))
+    expect(performance.now() - started).toBeLessThan(1500)
 
     proxy.reset()
     proxy.plan = () => ({ kind: 'delay', ms: 50 })
