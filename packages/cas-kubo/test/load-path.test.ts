@@ -499,6 +499,18 @@ describe('loadPath against a hostile gateway', () => {
     expect(cids(await against().loadPath(root, pathOf(deep, 8)))).toEqual(cids(chain.slice(0, 2)))
   })
 
+  it('a connection cut mid-CAR is a failed request, not a short CAR: load reads the root', async () => {
+    const car = await carOf([root], chain)
+    for (const cut of [10, car.length - 10]) {
+      hostile.requests = 0
+      serve((res) => {
+        res.write(car.subarray(0, cut), () => res.destroy())
+      })
+      expect(cids(await against({ maxRetries: 0 }).loadPath(root, pathOf(deep, 8)))).toEqual(cids(chain.slice(0, 1)))
+      expect(hostile.requests).toBe(2)
+    }
+  })
+
   it('a compressed answer is refused unread', async () => {
     hostile.handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/vnd.ipld.car', 'content-encoding': 'gzip' })
