@@ -22,6 +22,7 @@ if (typeof Promise.withResolvers !== 'function') {
 
 import http from 'node:http'
 import { CarWriter } from '@ipld/car/writer'
+import * as dagCbor from '@ipld/dag-cbor'
 import * as dagPb from '@ipld/dag-pb'
 import { blake3 } from '@noble/hashes/blake3'
 import { create } from 'ipfs-core'
@@ -30,8 +31,12 @@ import { HttpApi } from 'ipfs-http-server'
 import { UnixFS } from 'ipfs-unixfs'
 import { CID } from 'multiformats/cid'
 import { from } from 'multiformats/hashes/hasher'
+import { resolveIpldPath, walkDag } from '../test-support/ipld-path.js'
 
 const DAG_PB = 0x70
+const DAG_CBOR = 0x71
+/** The empty identity CID: a trustless gateway's CAR root when the path does not resolve. */
+const EMPTY_IDENTITY = CID.parse('bafkqaaa')
 const repo = process.argv[2]
 if (!repo) {
   console.error('usage: node server.js <repo-dir>')
@@ -166,7 +171,19 @@ async function handleGateway(req, res) {
   // Bridge 6: js-ipfs's gateway has no CAR answers (trustless gateway `?format=car`); serve them here.
   if (cid !== undefined && wantsCar && req.method === 'GET') {
     req.resume()
-    await serveCar(res, cid, url.searchParams)
+    if (url.searchParams.get('dag-scope') === 'all') await servePathCar(res, cid, [], url.searchParams)
+    else await serveCar(res, cid, url.searchParams)
+    return
+  }
+  const contentPath = wantsCar && req.method === 'GET' && match === null ? parseContentPath(url.pathname) : undefined
+  if (contentPath !== undefined) {
+    req.resume()
+    if (contentPath === 'bad') {
+      res.writeHead(400, { 'content-type': 'text/plain', ...CORS })
+      res.end('invalid path: a segment is not valid percent-encoding')
+      return
+    }
+    await servePathCar(res, contentPath.root, contentPath.segments, url.searchParams)
     return
   }
   // Bridge 2: js-ipfs's gateway answers 500 for non-dag-pb CIDs, where Kubo serves the block's bytes;
@@ -233,15 +250,12 @@ async function serveCar(res, root, params) {
   let span = null
   if (root.code === DAG_PB && params.has('entity-bytes')) {
     const size = Number(UnixFS.unmarshal(dagPb.decode(rootBytes).Data).fileSize())
-    const match = /^(-?\d+):(-?\d+|\*)$/.exec(params.get('entity-bytes'))
-    if (!match) {
+    span = entitySpan(params.get('entity-bytes'), size)
+    if (span === undefined) {
       res.writeHead(400, { 'content-type': 'text/plain', ...CORS })
       res.end('invalid entity-bytes')
       return
     }
-    const from = Number(match[1]) < 0 ? Math.max(0, size + Number(match[1])) : Number(match[1])
-    const to = match[2] === '*' ? size - 1 : Number(match[2]) < 0 ? size + Number(match[2]) : Number(match[2])
-    span = { start: from, end: Math.min(to, size - 1) + 1 }
   }
   const { writer, out } = CarWriter.create([root])
   res.writeHead(200, {
@@ -255,31 +269,186 @@ async function serveCar(res, root, params) {
     for await (const chunk of out) res.write(chunk)
     res.end()
   })()
-  const sent = new Set()
-  const visit = async (cid, bytes, offset) => {
-    if (!sent.has(cid.toString())) {
-      sent.add(cid.toString())
-      await writer.put({ cid, bytes })
-    }
-    if (scope === 'block' || cid.code !== DAG_PB) return
-    const node = dagPb.decode(bytes)
-    const unixfs = UnixFS.unmarshal(node.Data)
-    let at = offset + (unixfs.data?.length ?? 0)
-    for (let i = 0; i < node.Links.length; i++) {
-      const size = Number(unixfs.blockSizes[i])
-      if (span === null || (at < span.end && at + size > span.start)) {
-        const child = CID.asCID(node.Links[i].Hash) ?? CID.decode(node.Links[i].Hash.bytes)
-        await visit(child, await ipfs.block.get(child, { timeout: 5000 }), at)
-      }
-      at += size
-    }
-  }
+  const put = carPutter(writer)
   try {
-    await visit(root, rootBytes, 0)
+    if (scope === 'block') await put({ cid: root, bytes: rootBytes })
+    else await putFileBlocks(put, root, rootBytes, 0, span)
   } finally {
     await writer.close()
   }
   await piping
+}
+
+/** Writes each block once, whatever way it is met again. */
+function carPutter(writer) {
+  const sent = new Set()
+  return async (block) => {
+    if (sent.has(block.cid.toString())) return
+    sent.add(block.cid.toString())
+    await writer.put(block)
+  }
+}
+
+/**
+ * `put`s the UnixFS file node `cid` (at `offset` in the file), then, depth first, the blocks under
+ * it that overlap `span` (all when `span` is null). A block that is not dag-pb is a leaf.
+ */
+async function putFileBlocks(put, cid, bytes, offset, span) {
+  await put({ cid, bytes })
+  if (cid.code !== DAG_PB) return
+  const node = dagPb.decode(bytes)
+  const unixfs = UnixFS.unmarshal(node.Data)
+  let at = offset + (unixfs.data?.length ?? 0)
+  for (let i = 0; i < node.Links.length; i++) {
+    const size = Number(unixfs.blockSizes[i])
+    if (span === null || (at < span.end && at + size > span.start)) {
+      const child = CID.asCID(node.Links[i].Hash) ?? CID.decode(node.Links[i].Hash.bytes)
+      await putFileBlocks(put, child, await ipfs.block.get(child, { timeout: 5000 }), at, span)
+    }
+    at += size
+  }
+}
+
+/**
+ * `/ipfs/{cid}/{segment}/…` as the root CID and the URL-decoded segments (empty ones dropped, as a
+ * gateway cleans a path), `'bad'` for a segment that is not valid percent-encoding, or `undefined`
+ * when this is no content path under a CID.
+ */
+function parseContentPath(pathname) {
+  const match = /^\/ipfs\/([^/]+)\/(.+)$/.exec(pathname)
+  if (match === null) return undefined
+  let root
+  try {
+    root = CID.parse(match[1])
+  } catch {
+    return undefined
+  }
+  try {
+    return {
+      root,
+      segments: match[2]
+        .split('/')
+        .filter((segment) => segment !== '')
+        .map(decodeURIComponent),
+    }
+  } catch {
+    return 'bad'
+  }
+}
+
+/** A block's bytes, or `undefined` when the (offline) node lacks it. */
+async function getBlock(cid) {
+  if (!(await hasBlock(cid))) return undefined
+  return ipfs.block.get(cid, { timeout: 5000 })
+}
+
+/**
+ * How a path walks blocks: DAG-CBOR decoded, dag-pb as its links by name (a UnixFS directory's
+ * entries; HAMT-sharded directories are not resolved), any other block as its bytes (no path into it).
+ */
+const pathIo = {
+  getBlock,
+  decode: (cid, bytes) => {
+    if (cid.code === DAG_CBOR) return dagCbor.decode(bytes)
+    if (cid.code === DAG_PB) return linksByName(dagPb.decode(bytes))
+    return bytes
+  },
+  asLink: (value) => CID.asCID(value),
+}
+
+/** How `dag-scope=all` walks blocks: as a path does, but dag-pb as its links in order. */
+const dagIo = {
+  ...pathIo,
+  decode: (cid, bytes) =>
+    cid.code === DAG_PB ? dagPb.decode(bytes).Links.map((link) => link.Hash) : pathIo.decode(cid, bytes),
+}
+
+/** A dag-pb node's links by name; the first of a repeated name wins. */
+function linksByName(node) {
+  const byName = Object.create(null)
+  for (const link of node.Links) {
+    if (link.Name !== undefined && !Object.hasOwn(byName, link.Name)) byName[link.Name] = link.Hash
+  }
+  return byName
+}
+
+/** Whether `block` is a UnixFS file node (the only entity `dag-scope=entity` takes past one block). */
+function isUnixfsFile(block) {
+  if (block.cid.code !== DAG_PB) return false
+  try {
+    const type = UnixFS.unmarshal(dagPb.decode(block.bytes).Data).type
+    return type === 'file' || type === 'raw'
+  } catch {
+    return false
+  }
+}
+
+/**
+ * A CAR for `/ipfs/{root}/{segments}` as boxo's gateway sends it (IPIP-402): the blocks traversed
+ * from `root`, root first, the terminal block last; then, for `dag-scope=entity` and a UnixFS file
+ * at the terminal, the file's blocks (`entity-bytes` limiting them), for `all` every block under the
+ * terminal block (depth first, each once). A path that does not resolve is no error: 200 with the
+ * blocks traversed up to there and the empty identity CID as the CAR's root. A missing root is 404.
+ */
+async function servePathCar(res, root, segments, params) {
+  if (!(await hasBlock(root))) {
+    res.writeHead(404, { 'content-type': 'text/plain', ...CORS })
+    res.end(`ipfs resolve -r /ipfs/${root}: block not found locally (offline node)`)
+    return
+  }
+  const scope = params.get('dag-scope') ?? 'entity'
+  if (scope !== 'block' && scope !== 'entity' && scope !== 'all') {
+    res.writeHead(400, { 'content-type': 'text/plain', ...CORS })
+    res.end(`invalid dag-scope ${JSON.stringify(scope)}: block, entity or all`)
+    return
+  }
+  const { blocks, resolved } = await resolveIpldPath(root, segments, pathIo)
+  const terminal = resolved ? blocks.at(-1) : undefined
+  const file = terminal !== undefined && scope === 'entity' && isUnixfsFile(terminal)
+  let span = null
+  if (file && params.has('entity-bytes')) {
+    const size = Number(UnixFS.unmarshal(dagPb.decode(terminal.bytes).Data).fileSize())
+    span = entitySpan(params.get('entity-bytes'), size)
+    if (span === undefined) {
+      res.writeHead(400, { 'content-type': 'text/plain', ...CORS })
+      res.end('invalid entity-bytes')
+      return
+    }
+  }
+  // The CAR's root: the terminal block (the last segment's), as Kubo 0.24+ has it.
+  const { writer, out } = CarWriter.create([terminal?.cid ?? EMPTY_IDENTITY])
+  const contentPath = [`/ipfs/${root}`, ...segments.map(encodeURIComponent)].join('/')
+  res.writeHead(200, {
+    'content-type': 'application/vnd.ipld.car; version=1; order=dfs; dups=n',
+    'cache-control': 'public, max-age=29030400, immutable',
+    'x-ipfs-path': contentPath,
+    'x-ipfs-roots': blocks.map((block) => block.cid.toString()).join(','),
+    ...CORS,
+  })
+  const piping = (async () => {
+    for await (const chunk of out) res.write(chunk)
+    res.end()
+  })()
+  const put = carPutter(writer)
+  try {
+    for (const block of blocks) await put(block)
+    if (file) await putFileBlocks(put, terminal.cid, terminal.bytes, 0, span)
+    else if (terminal !== undefined && scope === 'all') {
+      for (const block of await walkDag(terminal.cid, dagIo, (cid) => cid.toString())) await put(block)
+    }
+  } finally {
+    await writer.close()
+  }
+  await piping
+}
+
+/** `entity-bytes=from:to` of a file of `size` bytes as `{ start, end }` (end exclusive), or `undefined` when malformed. */
+function entitySpan(value, size) {
+  const match = /^(-?\d+):(-?\d+|\*)$/.exec(value)
+  if (!match) return undefined
+  const from = Number(match[1]) < 0 ? Math.max(0, size + Number(match[1])) : Number(match[1])
+  const to = match[2] === '*' ? size - 1 : Number(match[2]) < 0 ? size + Number(match[2]) : Number(match[2])
+  return { start: from, end: Math.min(to, size - 1) + 1 }
 }
 
 async function hasBlock(cid) {

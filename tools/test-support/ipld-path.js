@@ -91,11 +91,29 @@ export async function walkDag(root, io, key) {
   return out
 }
 
-/** The links in decoded data, in order. */
+/** The links in decoded data, in the order the block holds them. */
 function linksIn(value, asLink) {
   const link = asLink(value)
   if (link !== null && link !== undefined) return [link]
   if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return []
-  const parts = Array.isArray(value) ? value : Object.values(value)
+  const parts = Array.isArray(value) ? value : canonicalKeys(value).map((key) => value[key])
   return parts.flatMap((part) => linksIn(part, asLink))
+}
+
+const utf8 = new TextEncoder()
+
+/**
+ * A map's keys in DAG-CBOR's canonical order (shorter UTF-8 first, then bytewise), the order the
+ * block holds them in and a gateway walks them in. A decoded JS object does not keep it: integer-like
+ * keys ("10", "2") come first, in numeric order.
+ */
+function canonicalKeys(map) {
+  const keys = Object.keys(map).map((key) => ({ key, bytes: utf8.encode(key) }))
+  keys.sort((a, b) => a.bytes.length - b.bytes.length || compareBytes(a.bytes, b.bytes))
+  return keys.map(({ key }) => key)
+}
+
+function compareBytes(a, b) {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i]
+  return 0
 }

@@ -8,9 +8,10 @@ import { canVerify, DAG_PB, mismatch } from './verify.js'
 
 /** Largest block accepted: what Kubo and bitswap accept. */
 export const MAX_BLOCK_BYTES = 2 * 1024 * 1024
-/** Room for a CAR header and, per block, its length varint and CID. */
-const HEADER_BYTES = 64 * 1024
-const BLOCK_OVERHEAD = 128
+/** Room for a CAR header. */
+export const HEADER_BYTES = 64 * 1024
+/** Room for a block's length varint and CID in a CAR. */
+export const BLOCK_OVERHEAD = 128
 const RAW = 0x55
 const IDENTITY = 0x00
 
@@ -224,5 +225,10 @@ async function* bounded(
  * errors, timeouts, network errors) passes through as it is.
  */
 function rethrowOr(error: unknown, otherwise: () => Error): unknown {
-  return error instanceof Error && error.constructor === Error ? otherwise() : error
+  return isCarDecoderError(error) ? otherwise() : error
+}
+
+/** Whether `error` is one the CAR decoder throws for bytes that are not a (whole) CAR: a plain `Error`. */
+export function isCarDecoderError(error: unknown): boolean {
+  return error instanceof Error && error.constructor === Error
 }

@@ -40,6 +40,8 @@ export interface AttemptSpec extends RequestContext {
 export interface RunSpec extends Omit<AttemptSpec, 'url'> {
   /** The URL of the request on `target`. */
   url: (target: string) => string
+  /** Retries once every target was tried, instead of the policy's: for a request with a fallback. */
+  maxRetries?: number | undefined
 }
 
 /** Reads a response within the attempt's time limit; `signal` aborts when the attempt does. */
@@ -125,7 +127,7 @@ export class RequestRunner {
    */
   async run<T>(spec: RunSpec, pool: TargetPool, read: ResponseReader<T>): Promise<T> {
     const tried = new Set<string>()
-    const maxRequests = this.#policy.maxRetries + pool.size
+    const maxRequests = (spec.maxRetries ?? this.#policy.maxRetries) + pool.size
     let requests = 0
     let sleeps = 0
     let last: { url: string; error: unknown } | undefined

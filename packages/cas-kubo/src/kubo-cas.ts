@@ -1,4 +1,5 @@
 import {
+  type Block,
   BlockNotFoundError,
   type ByteRange,
   blake3Hasher,
@@ -39,6 +40,7 @@ import {
   type KuboCASOptions,
   normaliseBaseUrl,
 } from './options.js'
+import { type PathCar, readPathCar } from './path-car.js'
 import { kySend, type Send } from './send.js'
 import { TargetPool } from './targets.js'
 import { canVerify, DAG_PB, mismatch } from './verify.js'
@@ -68,6 +70,11 @@ interface FullResponse {
 
 const CODEC_CODES: Readonly<Record<Codec, number>> = { raw: 0x55, 'dag-cbor': 0x71 }
 const IDENTITY = 0x00
+/**
+ * Most segments {@link KuboCAS.loadPath} takes: a key's whole chain in a HAMT whose hash has 64 bytes
+ * (two segments a level). Each segment lets the answer hold one more block of up to 2 MiB.
+ */
+const MAX_PATH_SEGMENTS = 128
 
 /** Kinds of pin Kubo keeps. */
 export type PinType = 'direct' | 'recursive' | 'indirect'
@@ -89,7 +96,10 @@ export interface Pin {
  * files block by block through CARs, and a mismatch is an {@link IntegrityError}; answers are read
  * as bounded streams; several gateways with cooldowns and optional hedging; requests share one
  * concurrency limit, time out (body included), and are retried with backoff on network errors,
- * timeouts, 429 and 5xx; every call takes an `AbortSignal`.
+ * timeouts, 429 and 5xx; every call takes an `AbortSignal`. {@link KuboCAS.loadPath} reads a chain
+ * of blocks (a HAMT key's nodes) in one request, as a CAR for an IPLD path, from gateways built on
+ * boxo (Kubo 0.23 and later, rainbow, ipfs.io), and falls back to reading the root alone where a
+ * gateway cannot.
  *
  * @example
  * ```ts
@@ -129,6 +139,10 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
   readonly #bulk: BulkImporter | undefined
   /** Gateways found not to serve CARs: their files are read unchecked (outside trustless mode). */
   readonly #noCar = new Set<string>()
+  /** Gateways found not to serve CARs for a path: `loadPath` reads only the root from them. */
+  readonly #noPath = new Set<string>()
+  /** The gateways that may serve path CARs, as a pool, and how many were path-less when it was made. */
+  #pathGateways: { noPath: number; pool: TargetPool | undefined } | undefined
 
   constructor(options: KuboCASOptions = {}) {
     if (options === null || typeof options !== 'object') throw new InvalidOptionError('options must be an object')
@@ -280,9 +294,148 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
     return this.#loadUnchecked(cid, range, options)
   }
 
-  /** A single block, read whole (at most 2 MiB) and checked against its CID before the range is cut. */
-  #loadBlock(cid: CID, range: ByteRange | undefined, options: CallOptions | undefined): Promise<Uint8Array> {
-    const headers = this.trustless ? RAW_HEADERS : NO_HEADERS
+  /**
+   * The block `root` and the blocks met following the IPLD `path` from it, in one gateway request:
+   * `GET /ipfs/{root}/{path}?format=car&dag-scope=block` (each segment URL-encoded), which gateways
+   * built on boxo answer (Kubo 0.23 and later, rainbow, ipfs.io and dweb.link) with the blocks the
+   * path traverses, as far as it resolves. A HAMT reader gets a key's whole chain of nodes this way
+   * instead of one round trip per level; a path deeper than the tree is no error.
+   *
+   * Resolves with `root`'s block first, then the others that came, each once; each hashes to its
+   * CID (a block whose hash function is not implemented here is dropped, the CAR's header roots are
+   * ignored). The answer is read as a capped stream: no more than `path.length + 1` blocks of at most
+   * 2 MiB, then the connection is closed and what came is kept. The request goes through the same
+   * concurrency limit, time limits, gateways, cooldowns and hedging as `load`, but each gateway is
+   * asked once: when that fails (an error status, a network error, the time limit), `root` is read
+   * by `load`, with its retries, so a path request that cannot succeed costs one round trip more.
+   *
+   * Where a gateway cannot serve the path, `root` alone is read as `load` reads it, one round trip
+   * later: a gateway that answers 400, 406, 415, 501 or something that is not a CAR (or a CAR
+   * without `root`) is remembered for this instance's life, and later calls go straight to `load`
+   * there (or send the path to the gateways that can serve it). A 404 for a path may mean the path
+   * does not resolve (Kubo before 0.23 answered so), so it is `load` that says whether `root` is
+   * absent; a lone gateway that has `root` after all is remembered too. For a dag-pb (UnixFS)
+   * `root`, its block is what is returned, not the file.
+   *
+   * @param path - the segments: list indices (decimal) and map keys, each non-empty, neither `.` nor
+   *   `..`, at most 128.
+   * @throws {BlockNotFoundError} when `root` is on no gateway (404 or 410), as `load(root)` would.
+   * @throws {IntegrityError} when a block of the answer does not hash to its CID.
+   * @throws {ResponseTooLargeError} for a block of the answer larger than 2 MiB.
+   * @throws {InvalidResponseError} for an answer in a content coding the client did not decode.
+   * @throws {InvalidOptionError} for a `root` that is not a CID or a malformed `path`.
+   * @throws what `load(root)` throws when `root`'s block cannot be had otherwise (a failing gateway,
+   *   trustless mode and an unverifiable root, a closed instance, an abort).
+   */
+  async loadPath(root: CID, path: readonly string[], options?: CallOptions): Promise<readonly Block[]> {
+    this.#checkOpen('loadPath')
+    options?.signal?.throwIfAborted()
+    const cid = CID.asCID(root)
+    if (cid === null) throw new InvalidOptionError('root must be a CID')
+    checkPath(path)
+    // An identity root holds its block; one that cannot be checked could not vouch for a path.
+    if (cid.multihash.code === IDENTITY || !canVerify(cid)) return [await this.#rootBlock(cid, options)]
+    const pool = this.#pathPool()
+    if (pool === undefined) return [await this.#rootBlock(cid, options)]
+    const segments = path.map((segment) => `/${encodeURIComponent(segment)}`).join('')
+    let car: PathCar
+    try {
+      car = await this.#runner.run(
+        {
+          operation: 'loadPath',
+          method: 'GET',
+          cid,
+          headers: CAR_HEADERS,
+          url: (base) => `${base}/ipfs/${cid}${segments}?format=car&dag-scope=block`,
+          signal: options?.signal,
+          // Each gateway is asked once: when that fails, `load` reads the root with its retries, so
+          // a path request that cannot succeed costs one round trip, never a round of backoffs.
+          maxRetries: 0,
+        },
+        pool,
+        async (response, signal, url): Promise<PathCar> => {
+          const status = await checkStatus(response, pathStatuses, signal)
+          if (status === 404 || status === 410) throw new BlockNotFoundError(cid, `${url} (HTTP ${status})`)
+          let read: PathCar = 'not-a-car'
+          if (status === 200 && isCar(response)) {
+            if (response.contentEncoding !== null) {
+              throw new InvalidResponseError(
+                { url, cid },
+                `a body in Content-Encoding ${response.contentEncoding}, though only identity was accepted`,
+              )
+            }
+            read = await readPathCar(response.chunks(signal), cid, path.length + 1, { url, cid })
+          }
+          // No CAR, or a whole one without the root (a gateway that resolves the path and sends only
+          // what is under it): this gateway gives nothing `load` does not, in more time.
+          if (read === 'not-a-car' || (read.complete && !read.hasRoot)) {
+            this.#noPath.add(gatewayOf(url, this.gatewayBaseUrls))
+          }
+          return read
+        },
+      )
+    } catch (error) {
+      // A 404 for a path is not always an absent root: gateways before boxo's "CAR responses on
+      // Not Found" (Kubo before 0.23) answer it for a path that does not resolve. A failed path
+      // request was not retried, and gateways without path CARs were not asked. Either way `load`
+      // has the last word on the root.
+      const unresolved = error instanceof BlockNotFoundError && path.length > 0
+      const failed = error instanceof KuboRequestError
+      if ((unresolved || failed || this.#noPath.size > 0) && !this.closed && options?.signal?.aborted !== true) {
+        const block = await this.#rootBlock(cid, options)
+        // A lone gateway that has the root said 404 for the path: asking it for paths costs a round trip.
+        if (unresolved && this.gatewayBaseUrls.length === 1) this.#noPath.add(this.gatewayBaseUrl)
+        return [block]
+      }
+      throw error
+    }
+    if (car === 'not-a-car') return [await this.#rootBlock(cid, options)]
+    if (!car.hasRoot) return [await this.#rootBlock(cid, options), ...car.blocks]
+    return car.blocks
+  }
+
+  /**
+   * The gateways to ask for path CARs, as a pool sharing the gateways' cooldowns; `undefined` when
+   * none can serve them, or when only gateways without them are not set aside (then `load` is the
+   * faster way to the root).
+   */
+  #pathPool(): TargetPool | undefined {
+    if (this.#noPath.size === 0) return this.#gateways
+    if (this.#pathGateways?.noPath !== this.#noPath.size) {
+      const able = this.gatewayBaseUrls.filter((gateway) => !this.#noPath.has(gateway))
+      this.#pathGateways = {
+        noPath: this.#noPath.size,
+        pool: able.length === 0 ? undefined : this.#gateways.subset(able),
+      }
+    }
+    const pool = this.#pathGateways.pool
+    if (pool === undefined) return undefined
+    const none = new Set<string>()
+    if (pool.pickFresh(none) === undefined && this.#gateways.pickFresh(none) !== undefined) return undefined
+    return pool
+  }
+
+  /** `root`'s block alone: as `load` reads it, but for a dag-pb root its block (asked for raw), not its file. */
+  async #rootBlock(cid: CID, options: CallOptions | undefined): Promise<Block> {
+    if (cid.code !== DAG_PB || cid.multihash.code === IDENTITY) {
+      return { cid, bytes: await this.load(cid, undefined, options) }
+    }
+    if (this.trustless && !canVerify(cid)) {
+      throw new UnverifiableError(cid, `multihash code 0x${cid.multihash.code.toString(16)} is not supported`)
+    }
+    return { cid, bytes: await this.#loadBlock(cid, undefined, options, RAW_HEADERS) }
+  }
+
+  /**
+   * A single block, read whole (at most 2 MiB) and checked against its CID before the range is cut
+   * (when its hash function is implemented here: `load` sends others elsewhere).
+   */
+  #loadBlock(
+    cid: CID,
+    range: ByteRange | undefined,
+    options: CallOptions | undefined,
+    headers: Readonly<Record<string, string>> = this.trustless ? RAW_HEADERS : NO_HEADERS,
+  ): Promise<Uint8Array> {
     return this.#runner.run(
       { operation: 'load', method: 'GET', cid, headers, url: (base) => `${base}/ipfs/${cid}`, signal: options?.signal },
       this.#gateways,
@@ -292,7 +445,7 @@ export class KuboCAS implements ContentAddressedStore, AsyncDisposable {
         if (status === 404 || status === 410) throw new BlockNotFoundError(cid, where)
         if (status === 416) return unsatisfiable(response, range, where)
         const body = await readCapped(response, MAX_BLOCK_BYTES, signal, { url, cid })
-        const actual = await mismatch(cid, body)
+        const actual = canVerify(cid) ? await mismatch(cid, body) : undefined
         if (actual !== undefined) throw new IntegrityError(cid, url, actual)
         return sliceRange(body, range)
       },
@@ -537,6 +690,37 @@ function unexpected(
 /** Statuses a load reads itself; others are errors (429 and 5xx retried). */
 function loadStatuses(status: number): boolean {
   return status === 200 || status === 206 || status === 404 || status === 410 || status === 416
+}
+
+/**
+ * Statuses a path request reads itself: 200 (a CAR, or not), 404 and 410 (no root), and what
+ * gateways without path CARs answer (400, 406, 415, 501, or another 2xx). Others are errors.
+ */
+function pathStatuses(status: number): boolean {
+  return (status >= 200 && status < 300) || [400, 404, 406, 410, 415, 501].includes(status)
+}
+
+/** Whether an answer says it is a CAR. */
+function isCar(response: HttpAnswer): boolean {
+  return (response.header('content-type') ?? '').trim().toLowerCase().startsWith('application/vnd.ipld.car')
+}
+
+/**
+ * Checks a {@link KuboCAS.loadPath} path: segments a gateway takes as they are (no empty ones, no
+ * `.` or `..`, which it would clean away), and few enough to bound the answer.
+ */
+function checkPath(path: unknown): asserts path is readonly string[] {
+  if (!Array.isArray(path)) throw new InvalidOptionError('path must be an array of strings')
+  if (path.length > MAX_PATH_SEGMENTS) {
+    throw new InvalidOptionError(`path has ${path.length} segments, more than the ${MAX_PATH_SEGMENTS} allowed`)
+  }
+  for (const segment of path) {
+    if (typeof segment !== 'string' || segment === '' || segment === '.' || segment === '..') {
+      throw new InvalidOptionError(
+        `path segments must be non-empty strings other than '.' and '..', got ${JSON.stringify(segment)}`,
+      )
+    }
+  }
 }
 
 /** Reads an RPC answer: 200 only, body bounded. */

@@ -6,14 +6,31 @@ export class TargetPool {
   readonly targets: readonly string[]
   readonly #cooldownMs: number
   /** When each target set aside may be used again (ms since the epoch). */
-  readonly #coolingUntil = new Map<string, number>()
+  readonly #coolingUntil: Map<string, number>
   /** When a target that sent `Retry-After` is willing to answer again. */
-  readonly #retryAt = new Map<string, number>()
+  readonly #retryAt: Map<string, number>
 
   /** `targets` must not be empty. */
-  constructor(targets: readonly string[], cooldownMs: number) {
+  constructor(
+    targets: readonly string[],
+    cooldownMs: number,
+    shared: { coolingUntil: Map<string, number>; retryAt: Map<string, number> } = {
+      coolingUntil: new Map(),
+      retryAt: new Map(),
+    },
+  ) {
     this.targets = targets
     this.#cooldownMs = cooldownMs
+    this.#coolingUntil = shared.coolingUntil
+    this.#retryAt = shared.retryAt
+  }
+
+  /**
+   * A pool of some of these targets (`targets`, not empty) for requests only they can answer: what
+   * either pool learns of a target (set aside, answered, asked to wait) holds for both.
+   */
+  subset(targets: readonly string[]): TargetPool {
+    return new TargetPool(targets, this.#cooldownMs, { coolingUntil: this.#coolingUntil, retryAt: this.#retryAt })
   }
 
   get size(): number {
