@@ -1,17 +1,18 @@
 import type { CID } from 'multiformats/cid'
 import { cidKey, sameCid } from './cid-key.js'
 import { InvalidNodeError } from './errors.js'
-import { type HamtNode, isChildOf, isEmptyNode } from './node.js'
+import { cidEnd, cidStart } from './node-bytes.js'
+import { isEmptyStored, isStoredChildOf, linkAt, type StoredNode } from './stored-node.js'
 
 interface Entry {
   readonly cid: CID
-  readonly node: HamtNode
+  readonly node: StoredNode
   /** Read since the eviction sweep last passed it (CLOCK's second chance). */
   used: boolean
 }
 
 /**
- * Read-only mode's node cache, bounded by the nodes' estimated memory ({@link HamtNode.size}), with
+ * Read-only mode's node cache, bounded by the nodes' estimated memory ({@link StoredNode.size}), with
  * one load for any number of concurrent requests of the same node. Eviction is CLOCK (second chance),
  * an approximation of least-recently-used that costs a hit nothing but setting a flag.
  *
@@ -24,7 +25,7 @@ interface Entry {
  */
 export class NodeCache {
   readonly #entries = new Map<number, Entry>()
-  readonly #pending = new Map<number, { cid: CID; node: Promise<HamtNode> }>()
+  readonly #pending = new Map<number, { cid: CID; node: Promise<StoredNode> }>()
   #bytes = 0
 
   constructor(
@@ -32,7 +33,7 @@ export class NodeCache {
      * Loads and checks the node `cid` as the child in slot `index` of `parent`; with the hash of the
      * key being looked up, it may fetch the nodes below on that key's path as well and {@link put} them.
      */
-    private readonly load: (cid: CID, parent: HamtNode, index: number, hash?: Uint8Array) => Promise<HamtNode>,
+    private readonly load: (cid: CID, parent: StoredNode, index: number, hash?: Uint8Array) => Promise<StoredNode>,
     private readonly maxBytes: number,
   ) {}
 
@@ -42,19 +43,43 @@ export class NodeCache {
   }
 
   /**
+   * The cached child that slot `index` of `parent` links to, found by the CID in the parent's block
+   * (no CID object made: this is every warm read); `undefined` when it is not cached at that place.
+   */
+  cached(parent: StoredNode, index: number): StoredNode | undefined {
+    const bytes = parent.bytes
+    const at = linkAt(parent, index)
+    const start = cidStart(bytes, at)
+    const end = cidEnd(bytes, at)
+    const key =
+      ((bytes[end - 1] as number) |
+        ((bytes[end - 2] as number) << 8) |
+        ((bytes[end - 3] as number) << 16) |
+        ((bytes[end - 4] as number) << 24)) >>>
+      0
+    const hit = this.#entries.get(key)
+    if (hit === undefined || !isStoredChildOf(hit.node, parent, index)) return undefined
+    const cid = hit.cid.bytes
+    if (cid.length !== end - start) return undefined
+    for (let i = 0; i < cid.length; i++) if (cid[i] !== bytes[start + i]) return undefined
+    hit.used = true
+    return hit.node
+  }
+
+  /**
    * The node `cid`, linked from slot `index` of `parent`. `hash`, the hash of a key being looked up,
    * is read only during this call (it may be a view that the next hash overwrites).
    */
-  get(cid: CID, parent: HamtNode, index: number, hash?: Uint8Array): HamtNode | Promise<HamtNode> {
+  get(cid: CID, parent: StoredNode, index: number, hash?: Uint8Array): StoredNode | Promise<StoredNode> {
     const key = cidKey(cid)
     const hit = this.#entries.get(key)
     if (hit !== undefined && sameCid(hit.cid, cid)) {
       hit.used = true
-      return isChildOf(hit.node, parent, index) ? hit.node : misplaced(hit.node, cid)
+      return isStoredChildOf(hit.node, parent, index) ? hit.node : misplaced(hit.node, cid)
     }
     const pending = this.#pending.get(key)
     if (pending !== undefined && sameCid(pending.cid, cid)) {
-      return pending.node.then((node) => (isChildOf(node, parent, index) ? node : misplaced(node, cid)))
+      return pending.node.then((node) => (isStoredChildOf(node, parent, index) ? node : misplaced(node, cid)))
     }
     const node = this.load(cid, parent, index, hash).then(
       (loaded) => {
@@ -72,7 +97,7 @@ export class NodeCache {
   }
 
   /** Caches `node`, checked as the node `cid` at its place, unless it is cached already. */
-  put(cid: CID, node: HamtNode): void {
+  put(cid: CID, node: StoredNode): void {
     this.#add(cidKey(cid), cid, node)
   }
 
@@ -81,14 +106,15 @@ export class NodeCache {
     this.#bytes = 0
   }
 
-  #settle(key: number, node: Promise<HamtNode>): void {
+  #settle(key: number, node: Promise<StoredNode>): void {
     if (this.#pending.get(key)?.node === node) this.#pending.delete(key)
   }
 
-  #add(key: number, cid: CID, node: HamtNode): void {
+  #add(key: number, cid: CID, node: StoredNode): void {
     // A node bigger than the whole budget is used once and not kept.
-    if (this.#entries.has(key) || node.size > this.maxBytes) return
-    this.#bytes += node.size
+    const size = node.size
+    if (this.#entries.has(key) || size > this.maxBytes) return
+    this.#bytes += size
     // Sweep from the oldest insertion: a used entry loses its flag and goes to the back, an unused
     // one is evicted. Two passes at most, since the first clears every flag.
     for (const [oldKey, entry] of this.#entries) {
@@ -106,7 +132,7 @@ export class NodeCache {
 }
 
 /** An empty node may sit anywhere; any other node linked from a second place is a forgery. */
-function misplaced(node: HamtNode, cid: CID): HamtNode {
-  if (isEmptyNode(node)) return node
+function misplaced(node: StoredNode, cid: CID): StoredNode {
+  if (isEmptyStored(node)) return node
   throw new InvalidNodeError(cid, 'it is linked from more than one place in the tree (a cycle or a DAG bomb)')
 }
