@@ -15,7 +15,7 @@ import { blake3HashFn, type HashFn, hashKey, hashKeyBytes, hashKeyView } from '.
 import { insertEntry } from './insert.js'
 import { BlockSet, chainPath, placeBlocks } from './key-chain.js'
 import { lookup, lookupStored, type StoredContext } from './lookup.js'
-import { childPath, decodeNode, HamtNode, nodeMemory } from './node.js'
+import { type BucketView, childPath, decodeNode, HamtNode, nodeMemory } from './node.js'
 import { NodeCache } from './node-cache.js'
 import type { NodePlace } from './node-place.js'
 import { type HashedEntry, orderByHash } from './order-by-hash.js'
@@ -579,7 +579,7 @@ export class HAMT<V = unknown> {
     return result
   }
 
-  async *#buckets(): AsyncGenerator<Map<string, CID>> {
+  async *#buckets(): AsyncGenerator<BucketView> {
     if (this.#readOnly) {
       yield* walkStoredBuckets(await this.#stored(), this.#readContext)
       return

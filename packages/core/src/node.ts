@@ -11,6 +11,16 @@ export { childPath, type NodePlace } from './node-place.js'
 /** Up to `maxBucketSize` keys and the CIDs of their values. */
 export type Bucket = Map<string, CID>
 
+/** What a walk over a tree's buckets reads of each: a write-mode {@link Bucket} is one. */
+export interface BucketView {
+  /** Number of keys. */
+  readonly size: number
+  /** The keys. */
+  keys(): IterableIterator<string>
+  /** The keys with the CIDs of their values. */
+  [Symbol.iterator](): IterableIterator<[string, CID]>
+}
+
 /**
  * A slot holds nothing, a bucket, or a link to a child node: either the child's CID (not loaded)
  * or the loaded child itself (write mode only).

@@ -1,5 +1,5 @@
 import type { CID } from 'multiformats/cid'
-import type { Bucket } from './node.js'
+import type { BucketView } from './node.js'
 import { cidEnd, cidOf, cidStart, headLength, headValue, keyAt, keyEnd } from './node-bytes.js'
 import { parseNode, SLOT_COUNT } from './node-parser.js'
 import { checkPlace, type NodePlace } from './node-place.js'
@@ -105,19 +105,39 @@ function sameKey(bytes: Uint8Array, start: number, key: string, keyBytes: Uint8A
   return true
 }
 
-/** The bucket of slot `index` (a {@link BUCKET}) as a map, for walks. */
-export function bucketAt(node: StoredNode, index: number): Bucket {
-  const bytes = node.bytes
-  let at = node.starts[index] as number
-  const count = headValue(bytes, at)
-  at += headLength(bytes[at] as number)
-  const bucket: Bucket = new Map()
-  for (let entry = 0; entry < count; entry++) {
-    const end = keyEnd(bytes, at)
-    bucket.set(keyAt(bytes, at), copiedCid(bytes, cidStart(bytes, end), cidEnd(bytes, end)))
-    at = cidEnd(bytes, end)
+/** The bucket of slot `index` (a {@link BUCKET}), read as it is walked: keys made only when asked for. */
+export class StoredBucket implements BucketView {
+  constructor(
+    readonly node: StoredNode,
+    readonly index: number,
+  ) {}
+
+  /** Number of keys. */
+  get size(): number {
+    return headValue(this.node.bytes, this.node.starts[this.index] as number)
   }
-  return bucket
+
+  /** The keys, in stored order. */
+  *keys(): IterableIterator<string> {
+    for (const [key] of this.#entries(false)) yield key
+  }
+
+  /** The keys with the CIDs of their values. */
+  [Symbol.iterator](): IterableIterator<[string, CID]> {
+    return this.#entries(true) as IterableIterator<[string, CID]>
+  }
+
+  *#entries(withCids: boolean): IterableIterator<[string, CID | undefined]> {
+    const bytes = this.node.bytes
+    let at = this.node.starts[this.index] as number
+    const count = headValue(bytes, at)
+    at += headLength(bytes[at] as number)
+    for (let entry = 0; entry < count; entry++) {
+      const end = keyEnd(bytes, at)
+      yield [keyAt(bytes, at), withCids ? copiedCid(bytes, cidStart(bytes, end), cidEnd(bytes, end)) : undefined]
+      at = cidEnd(bytes, end)
+    }
+  }
 }
 
 /** Whether the node holds no keys and no links: the only node that may sit at any path. */
