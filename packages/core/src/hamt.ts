@@ -698,7 +698,7 @@ export class HAMT<V = unknown> {
         node,
         found,
         (childBytes, childCid, parent, index) => this.#storedAt(childBytes, childCid, childPath(parent, index)),
-        (childCid, child) => this.#cache.put(childCid, child),
+        (childCid, child, parent, index) => this.#cache.put(childCid, child, parent, index),
       )
       return node
     })

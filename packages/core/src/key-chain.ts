@@ -65,7 +65,7 @@ export function placeBlocks(
   node: StoredNode,
   blocks: BlockSet,
   decode: (bytes: Uint8Array, cid: CID, parent: StoredNode, index: number) => StoredNode,
-  found: (cid: CID, child: StoredNode) => void,
+  found: (cid: CID, child: StoredNode, parent: StoredNode, index: number) => void,
 ): void {
   let left = blocks.size - 1
   let level = [node]
@@ -80,7 +80,7 @@ export function placeBlocks(
         left--
         try {
           const child = decode(bytes, cid, parent, index)
-          found(cid, child)
+          found(cid, child, parent, index)
           next.push(child)
         } catch {
           // Not kept: see above.

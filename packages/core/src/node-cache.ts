@@ -1,14 +1,13 @@
 import type { CID } from 'multiformats/cid'
 import { cidKey, sameCid } from './cid-key.js'
 import { InvalidNodeError } from './errors.js'
-import { cidEnd, cidStart } from './node-bytes.js'
-import { isEmptyStored, isStoredChildOf, linkAt, type StoredNode } from './stored-node.js'
+import { isEmptyStored, isStoredChildOf, type StoredNode } from './stored-node.js'
 
 interface Entry {
   readonly cid: CID
   readonly node: StoredNode
-  /** Read since the eviction sweep last passed it (CLOCK's second chance). */
-  used: boolean
+  /** The parent's table of children holding the node, if it was attached to one (cleared on eviction). */
+  table: (StoredNode | undefined)[] | undefined
 }
 
 /**
@@ -43,27 +42,13 @@ export class NodeCache {
   }
 
   /**
-   * The cached child that slot `index` of `parent` links to, found by the CID in the parent's block
-   * (no CID object made: this is every warm read); `undefined` when it is not cached at that place.
+   * The cached child that slot `index` of `parent` links to, from the parent's table of children (no
+   * CID made or compared: this is every warm read); `undefined` when it is not at hand that way.
    */
   cached(parent: StoredNode, index: number): StoredNode | undefined {
-    const bytes = parent.bytes
-    const at = linkAt(parent, index)
-    const start = cidStart(bytes, at)
-    const end = cidEnd(bytes, at)
-    const key =
-      ((bytes[end - 1] as number) |
-        ((bytes[end - 2] as number) << 8) |
-        ((bytes[end - 3] as number) << 16) |
-        ((bytes[end - 4] as number) << 24)) >>>
-      0
-    const hit = this.#entries.get(key)
-    if (hit === undefined || !isStoredChildOf(hit.node, parent, index)) return undefined
-    const cid = hit.cid.bytes
-    if (cid.length !== end - start) return undefined
-    for (let i = 0; i < cid.length; i++) if (cid[i] !== bytes[start + i]) return undefined
-    hit.used = true
-    return hit.node
+    const child = parent.children?.[index]
+    if (child !== undefined) child.used = true
+    return child
   }
 
   /**
@@ -74,8 +59,10 @@ export class NodeCache {
     const key = cidKey(cid)
     const hit = this.#entries.get(key)
     if (hit !== undefined && sameCid(hit.cid, cid)) {
-      hit.used = true
-      return isStoredChildOf(hit.node, parent, index) ? hit.node : misplaced(hit.node, cid)
+      hit.node.used = true
+      if (!isStoredChildOf(hit.node, parent, index)) return misplaced(hit.node, cid)
+      attach(hit, parent, index)
+      return hit.node
     }
     const pending = this.#pending.get(key)
     if (pending !== undefined && sameCid(pending.cid, cid)) {
@@ -84,7 +71,8 @@ export class NodeCache {
     const node = this.load(cid, parent, index, hash).then(
       (loaded) => {
         this.#settle(key, node)
-        this.#add(key, cid, loaded)
+        const entry = this.#add(key, cid, loaded)
+        if (entry !== undefined) attach(entry, parent, index)
         return loaded
       },
       (error: unknown) => {
@@ -96,12 +84,14 @@ export class NodeCache {
     return node
   }
 
-  /** Caches `node`, checked as the node `cid` at its place, unless it is cached already. */
-  put(cid: CID, node: StoredNode): void {
-    this.#add(cidKey(cid), cid, node)
+  /** Caches `node`, checked as the child `cid` in slot `index` of `parent`, unless it is cached already. */
+  put(cid: CID, node: StoredNode, parent: StoredNode, index: number): void {
+    const entry = this.#add(cidKey(cid), cid, node)
+    if (entry !== undefined) attach(entry, parent, index)
   }
 
   clear(): void {
+    for (const entry of this.#entries.values()) detach(entry)
     this.#entries.clear()
     this.#bytes = 0
   }
@@ -110,25 +100,49 @@ export class NodeCache {
     if (this.#pending.get(key)?.node === node) this.#pending.delete(key)
   }
 
-  #add(key: number, cid: CID, node: StoredNode): void {
+  /** Adds `node` and returns its entry; `undefined` when it is not kept. */
+  #add(key: number, cid: CID, node: StoredNode): Entry | undefined {
     // A node bigger than the whole budget is used once and not kept.
     const size = node.size
-    if (this.#entries.has(key) || size > this.maxBytes) return
+    if (this.#entries.has(key) || size > this.maxBytes) return undefined
     this.#bytes += size
     // Sweep from the oldest insertion: a used entry loses its flag and goes to the back, an unused
     // one is evicted. Two passes at most, since the first clears every flag.
     for (const [oldKey, entry] of this.#entries) {
       if (this.#bytes <= this.maxBytes) break
       this.#entries.delete(oldKey)
-      if (entry.used) {
-        entry.used = false
+      if (entry.node.used) {
+        entry.node.used = false
         this.#entries.set(oldKey, entry)
       } else {
         this.#bytes -= entry.node.size
+        detach(entry)
       }
     }
-    this.#entries.set(key, { cid, node, used: false })
+    node.used = false
+    const entry: Entry = { cid, node, table: undefined }
+    this.#entries.set(key, entry)
+    return entry
   }
+}
+
+/** Hangs the entry's node in slot `index` of `parent`'s table of children. */
+function attach(entry: Entry, parent: StoredNode, index: number): void {
+  parent.children ??= new Array<StoredNode | undefined>(256).fill(undefined)
+  // A parent evicted and loaded again is a new node: the child moves to its table.
+  if (entry.table === parent.children) return
+  detach(entry)
+  parent.children[index] = entry.node
+  entry.table = parent.children
+}
+
+/** Takes the entry's node out of the table it hangs in. */
+function detach(entry: Entry): void {
+  const table = entry.table
+  if (table === undefined) return
+  const index = entry.node.path[entry.node.path.length - 1] as number
+  if (table[index] === entry.node) table[index] = undefined
+  entry.table = undefined
 }
 
 /** An empty node may sit anywhere; any other node linked from a second place is a forgery. */

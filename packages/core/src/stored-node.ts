@@ -14,6 +14,16 @@ const ARRAY_OF_1 = 0x81
  * node took several times that).
  */
 export class StoredNode {
+  /**
+   * The cached children, by slot: what a warm read follows instead of finding each child by its CID.
+   * Made when the first child is cached; the node cache clears a slot when it evicts that child.
+   */
+  children: (StoredNode | undefined)[] | undefined
+  /** Read since the node cache's eviction sweep last passed it (CLOCK's second chance). */
+  used = false
+  /** Estimated bytes of memory the node holds, its table of children included when it has links. */
+  readonly size: number
+
   constructor(
     /** The block, checked to be a py-hamt node (its own buffer: it keeps nothing else alive). */
     readonly bytes: Uint8Array,
@@ -23,16 +33,17 @@ export class StoredNode {
     readonly cid: CID,
     /** The hash prefix the node sits at: the slot indices from the root down (empty for the root). */
     readonly path: Uint8Array,
-  ) {}
-
-  /** Estimated bytes of heap the node holds. */
-  get size(): number {
-    return this.bytes.byteLength + this.starts.byteLength + this.path.byteLength + NODE_OVERHEAD
+  ) {
+    let links = false
+    for (let index = 0; !links && index < SLOT_COUNT; index++) links = bytes[starts[index] as number] === ARRAY_OF_1
+    this.size = bytes.byteLength + starts.byteLength + path.byteLength + NODE_OVERHEAD + (links ? CHILDREN_BYTES : 0)
   }
 }
 
 /** The node object, its three typed arrays and their buffers, as V8 holds them (x64). */
 const NODE_OVERHEAD = 400
+/** A table of 256 children. */
+const CHILDREN_BYTES = 2 * 1024 + 16
 
 /**
  * Checks a node block (see {@link parseNode}) at `place` (see {@link checkPlace}) and keeps it to be
@@ -119,22 +130,25 @@ export class StoredBucket implements BucketView {
 
   /** The keys, in stored order. */
   *keys(): IterableIterator<string> {
-    for (const [key] of this.#entries(false)) yield key
+    const bytes = this.node.bytes
+    let at = this.node.starts[this.index] as number
+    const count = headValue(bytes, at)
+    at += headLength(bytes[at] as number)
+    for (let entry = 0; entry < count; entry++) {
+      yield keyAt(bytes, at)
+      at = cidEnd(bytes, keyEnd(bytes, at))
+    }
   }
 
   /** The keys with the CIDs of their values. */
-  [Symbol.iterator](): IterableIterator<[string, CID]> {
-    return this.#entries(true) as IterableIterator<[string, CID]>
-  }
-
-  *#entries(withCids: boolean): IterableIterator<[string, CID | undefined]> {
+  *[Symbol.iterator](): IterableIterator<[string, CID]> {
     const bytes = this.node.bytes
     let at = this.node.starts[this.index] as number
     const count = headValue(bytes, at)
     at += headLength(bytes[at] as number)
     for (let entry = 0; entry < count; entry++) {
       const end = keyEnd(bytes, at)
-      yield [keyAt(bytes, at), withCids ? copiedCid(bytes, cidStart(bytes, end), cidEnd(bytes, end)) : undefined]
+      yield [keyAt(bytes, at), copiedCid(bytes, cidStart(bytes, end), cidEnd(bytes, end))]
       at = cidEnd(bytes, end)
     }
   }
