@@ -66,14 +66,22 @@ export function keyAt(bytes: Uint8Array, at: number): string {
     // fixed number of char codes fastest, so they go eight at a time.
     for (let i = start; i < end; i++) if ((bytes[i] as number) >= 0x80) return utf8.decode(bytes.subarray(start, end))
     const char = String.fromCharCode
-    // Checked bytes: every index read is inside the key (noUncheckedIndexedAccess cannot know it).
-    const b = bytes as unknown as Record<number, number>
+    const b = bytes
     let key = ''
     let i = start
     for (; i + 8 <= end; i += 8) {
-      key += char(b[i], b[i + 1], b[i + 2], b[i + 3], b[i + 4], b[i + 5], b[i + 6], b[i + 7])
+      key += char(
+        b[i] as number,
+        b[i + 1] as number,
+        b[i + 2] as number,
+        b[i + 3] as number,
+        b[i + 4] as number,
+        b[i + 5] as number,
+        b[i + 6] as number,
+        b[i + 7] as number,
+      )
     }
-    for (; i < end; i++) key += char(b[i])
+    for (; i < end; i++) key += char(b[i] as number)
     return key
   }
   return utf8.decode(bytes.subarray(start, end))
