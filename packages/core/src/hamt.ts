@@ -14,14 +14,16 @@ import { flush } from './flush.js'
 import { blake3HashFn, type HashFn, hashKey, hashKeyBytes, hashKeyView } from './hash.js'
 import { insertEntry } from './insert.js'
 import { BlockSet, chainPath, placeBlocks } from './key-chain.js'
-import { lookup } from './lookup.js'
-import { childPath, decodeNode, HamtNode, nodeMemory } from './node.js'
+import { lookup, lookupStored, type StoredContext } from './lookup.js'
+import { type BucketView, childPath, decodeNode, HamtNode, nodeMemory } from './node.js'
 import { NodeCache } from './node-cache.js'
+import type { NodePlace } from './node-place.js'
 import { type HashedEntry, orderByHash } from './order-by-hash.js'
 import { type PreloadResult, preloadLevels } from './preload.js'
 import { removeEntry } from './remove.js'
+import { StoredNode, storedNode } from './stored-node.js'
 import type { TreeContext } from './tree-context.js'
-import { snapshot, walkBuckets } from './walk.js'
+import { snapshot, walkBuckets, walkStoredBuckets } from './walk.js'
 
 /** Options of {@link HAMT.build}. */
 export interface HamtOptions {
@@ -74,6 +76,7 @@ const DEFAULT_CACHE_MAX_BYTES = 64 * 1024 * 1024
 /** Node saves in flight at once while committing. */
 const FLUSH_CONCURRENCY = 32
 const ignore = (): void => {}
+const ROOT_PATH = new Uint8Array(0)
 
 /**
  * A hash array mapped trie over a content-addressed store, in py-hamt's format: the same contents
@@ -110,11 +113,10 @@ export class HAMT<V = unknown> {
   #queuedReadOnly: boolean
   /** CID of the root when it is not loaded; `undefined` for a new HAMT never committed. */
   #rootCid: CID | undefined
-  /**
-   * The root node, loaded on first use. In write mode its subtree holds every change not yet saved;
-   * in read-only mode it is kept out of the cache so it is never evicted.
-   */
+  /** Write mode: the root node, loaded on first use; its subtree holds every change not yet saved. */
   #root: HamtNode | Promise<HamtNode> | undefined
+  /** Read-only mode: the root, read in place, loaded on first use and kept out of the cache (never evicted). */
+  #storedRoot: StoredNode | Promise<StoredNode> | undefined
   readonly #cache: NodeCache
   readonly #maxBytes: number
   /** Write mode: estimated memory of the loaded tree. */
@@ -125,7 +127,7 @@ export class HAMT<V = unknown> {
   readonly #loading = new Map<HamtNode, Map<number, { cid: CID; node: Promise<HamtNode> }>>()
   /** Tail of the queue that runs writes and mode changes one at a time, in call order. */
   #queue: Promise<unknown> = Promise.resolve()
-  readonly #readContext: TreeContext
+  readonly #readContext: StoredContext
   readonly #writeContext: TreeContext
   /** Write mode, for reads: attaches loaded children only while the tree is within its budget. */
   readonly #peekContext: TreeContext
@@ -140,7 +142,7 @@ export class HAMT<V = unknown> {
     this.#rootCid = rootCid
     this.#maxBytes = options.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES
     this.#cache = new NodeCache(
-      (cid, parent, index, hash) => this.#loadNodes(cid, childPath(parent, index), hash),
+      (cid, parent, index, hash) => this.#loadStored(cid, childPath(parent, index), hash),
       this.#maxBytes,
     )
     if (rootCid === undefined) {
@@ -151,8 +153,8 @@ export class HAMT<V = unknown> {
     }
     const hashKey = (key: string): Uint8Array => this.#hash(key)
     this.#readContext = {
-      maxBucketSize: this.maxBucketSize,
       hashKey,
+      cached: (parent, index) => this.#cache.cached(parent, index),
       child: (parent, index, cid, hash) => this.#cache.get(cid, parent, index, hash),
     }
     this.#writeContext = {
@@ -272,7 +274,7 @@ export class HAMT<V = unknown> {
    * before its first commit; call {@link HAMT.makeReadOnly} first.
    */
   get rootNodeId(): CID {
-    if (this.#root instanceof HamtNode) {
+    if (!this.#readOnly && this.#root instanceof HamtNode) {
       if (this.#root.cid === undefined) throw new UncommittedChangesError()
       return this.#root.cid
     }
@@ -399,12 +401,16 @@ export class HAMT<V = unknown> {
 
   #pointer(key: string): CID | undefined | Promise<CID | undefined> {
     checkKey(key)
-    const ctx = this.#readOnly ? this.#readContext : this.#peekContext
-    // A view of the hash, not a copy: `lookup` and a root load read it only while they run synchronously.
+    // A view of the hash, not a copy: lookups and a root load read it only while they run synchronously.
     const hash = hashKeyView(this.hashFn, key)
-    const root = this.#rootNode(hash)
-    if (!(root instanceof HamtNode)) return root.then((r) => lookup(r, key, this.#hash(key), ctx))
-    return lookup(root, key, hash, ctx)
+    if (this.#readOnly) {
+      const root = this.#stored(hash)
+      if (root instanceof Promise) return root.then((r) => lookupStored(r, key, this.#hash(key), this.#readContext))
+      return lookupStored(root, key, hash, this.#readContext)
+    }
+    const root = this.#rootNode()
+    if (!(root instanceof HamtNode)) return root.then((r) => lookup(r, key, this.#hash(key), this.#peekContext))
+    return lookup(root, key, hash, this.#peekContext)
   }
 
   /**
@@ -421,7 +427,7 @@ export class HAMT<V = unknown> {
       throw new InvalidOptionError(`preload depth must be a non-negative integer, got ${String(depth)}`)
     }
     if (!this.#readOnly) return { nodes: 0, levels: 0, failed: 0 }
-    const root = await abortable(Promise.resolve(this.#rootNode()), options.signal)
+    const root = await abortable(Promise.resolve(this.#stored()), options.signal)
     return preloadLevels(root, depth, this.#readContext, this.#maxBytes, options.signal)
   }
 
@@ -487,7 +493,7 @@ export class HAMT<V = unknown> {
     await this.#enqueue(async () => {
       if (!this.#readOnly) return
       this.#cache.clear()
-      this.#root = undefined
+      this.#storedRoot = undefined
       this.#readOnly = false
     })
   }
@@ -497,7 +503,7 @@ export class HAMT<V = unknown> {
    * loaded tree in write mode. Within 2× of what V8 holds for them; values are never kept.
    */
   async cacheSize(): Promise<number> {
-    if (this.#readOnly) return this.#cache.bytes + (this.#root instanceof HamtNode ? this.#root.size : 0)
+    if (this.#readOnly) return this.#cache.bytes + (this.#storedRoot instanceof StoredNode ? this.#storedRoot.size : 0)
     return this.#enqueue(async () => (this.#root instanceof HamtNode ? loadedMemory(this.#root) : 0))
   }
 
@@ -573,29 +579,29 @@ export class HAMT<V = unknown> {
     return result
   }
 
-  async *#buckets(): AsyncGenerator<Map<string, CID>> {
+  async *#buckets(): AsyncGenerator<BucketView> {
     if (this.#readOnly) {
-      yield* walkBuckets(await this.#rootNode(), this.#readContext)
+      yield* walkStoredBuckets(await this.#stored(), this.#readContext)
       return
     }
     const view = await this.#enqueue(async () => snapshot(await this.#rootNode()))
     // Unloaded children of the copy are read straight from the store, never attached to it.
     yield* walkBuckets(view, {
-      ...this.#readContext,
+      ...this.#writeContext,
       child: (parent, index, cid) => this.#loadNode(cid, childPath(parent, index)),
     })
   }
 
-  /** The root, loaded on first use: with the chain of nodes of the key whose `hash` is given, where the store can. */
-  #rootNode(hash?: Uint8Array): HamtNode | Promise<HamtNode> {
+  /** Write mode: the root, loaded on first use. */
+  #rootNode(): HamtNode | Promise<HamtNode> {
     if (this.#root === undefined) {
-      const loading = this.#loadNodes(this.#rootCid as CID, new Uint8Array(0), this.#readOnly ? hash : undefined)
+      const loading = this.#loadNode(this.#rootCid as CID, ROOT_PATH)
       this.#root = loading
       loading.then(
         (node) => {
           if (this.#root !== loading) return
           this.#root = node
-          if (!this.#readOnly) this.#writeBytes = node.size
+          this.#writeBytes = node.size
         },
         () => {
           if (this.#root === loading) this.#root = undefined
@@ -603,6 +609,26 @@ export class HAMT<V = unknown> {
       )
     }
     return this.#root
+  }
+
+  /**
+   * Read-only mode: the root, loaded on first use; with the chain of nodes of the key whose `hash`
+   * is given (read during the call only), where the store can fetch it in the same round trip.
+   */
+  #stored(hash?: Uint8Array): StoredNode | Promise<StoredNode> {
+    if (this.#storedRoot === undefined) {
+      const loading = this.#loadStored(this.#rootCid as CID, ROOT_PATH, hash)
+      this.#storedRoot = loading
+      loading.then(
+        (node) => {
+          if (this.#storedRoot === loading) this.#storedRoot = node
+        },
+        () => {
+          if (this.#storedRoot === loading) this.#storedRoot = undefined
+        },
+      )
+    }
+    return this.#storedRoot
   }
 
   /**
@@ -643,7 +669,15 @@ export class HAMT<V = unknown> {
   }
 
   #decodeAt(bytes: Uint8Array, cid: CID, path: Uint8Array): HamtNode {
-    return decodeNode(bytes, cid, { path, hashKeyBytes: this.#hashBytes, hashLength: this.#keyHashLength() })
+    return decodeNode(bytes, cid, this.#place(path))
+  }
+
+  #storedAt(bytes: Uint8Array, cid: CID, path: Uint8Array): StoredNode {
+    return storedNode(bytes, cid, this.#place(path))
+  }
+
+  #place(path: Uint8Array): NodePlace {
+    return { path, hashKeyBytes: this.#hashBytes, hashLength: this.#keyHashLength() }
   }
 
   /**
@@ -651,18 +685,20 @@ export class HAMT<V = unknown> {
    * call) is given and the store has `loadPath`, the nodes below it on that key's chain in the same
    * round trip, which go into the cache: a remote read then costs one round trip, not one per level.
    */
-  #loadNodes(cid: CID, path: Uint8Array, hash: Uint8Array | undefined): Promise<HamtNode> {
+  #loadStored(cid: CID, path: Uint8Array, hash: Uint8Array | undefined): Promise<StoredNode> {
     const loadPath = this.cas.loadPath
-    if (hash === undefined || loadPath === undefined) return this.#loadNode(cid, path)
+    if (hash === undefined || loadPath === undefined) {
+      return this.cas.load(cid).then((bytes) => this.#storedAt(bytes, cid, path))
+    }
     return loadPath.call(this.cas, cid, chainPath(hash, path.length)).then(async (blocks) => {
       const found = new BlockSet(blocks)
       const bytes = found.get(cid) ?? (await this.cas.load(cid))
-      const node = this.#decodeAt(bytes, cid, path)
+      const node = this.#storedAt(bytes, cid, path)
       placeBlocks(
         node,
         found,
-        (childBytes, childCid, parent, index) => this.#decodeAt(childBytes, childCid, childPath(parent, index)),
-        (childCid, child) => this.#cache.put(childCid, child),
+        (childBytes, childCid, parent, index) => this.#storedAt(childBytes, childCid, childPath(parent, index)),
+        (childCid, child, parent, index) => this.#cache.put(childCid, child, parent, index),
       )
       return node
     })

@@ -2,7 +2,7 @@ import type { CID } from 'multiformats/cid'
 import type { Block } from './cas.js'
 import { cidKey, sameCid } from './cid-key.js'
 import { blake3HashFn, type HashFn, hashKey } from './hash.js'
-import { HamtNode } from './node.js'
+import { LINK, linkCid, type StoredNode, slotKind } from './stored-node.js'
 
 /**
  * Levels of a key's chain asked for in one path read: a tree that deep holds 256^6 buckets, far more
@@ -62,29 +62,30 @@ export class BlockSet {
  * and reports.
  */
 export function placeBlocks(
-  node: HamtNode,
+  node: StoredNode,
   blocks: BlockSet,
-  decode: (bytes: Uint8Array, cid: CID, parent: HamtNode, index: number) => HamtNode,
-  found: (cid: CID, child: HamtNode) => void,
+  decode: (bytes: Uint8Array, cid: CID, parent: StoredNode, index: number) => StoredNode,
+  found: (cid: CID, child: StoredNode, parent: StoredNode, index: number) => void,
 ): void {
   let left = blocks.size - 1
   let level = [node]
   while (left > 0 && level.length > 0) {
-    const next: HamtNode[] = []
+    const next: StoredNode[] = []
     for (const parent of level) {
-      parent.slots.forEach((slot, index) => {
-        if (slot === undefined || slot instanceof Map || slot instanceof HamtNode) return
-        const bytes = blocks.get(slot)
-        if (bytes === undefined) return
+      for (let index = 0; index < 256; index++) {
+        if (slotKind(parent, index) !== LINK) continue
+        const cid = linkCid(parent, index)
+        const bytes = blocks.get(cid)
+        if (bytes === undefined) continue
         left--
         try {
-          const child = decode(bytes, slot, parent, index)
-          found(slot, child)
+          const child = decode(bytes, cid, parent, index)
+          found(cid, child, parent, index)
           next.push(child)
         } catch {
           // Not kept: see above.
         }
-      })
+      }
     }
     level = next
   }

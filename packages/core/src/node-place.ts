@@ -53,3 +53,11 @@ export function checkPlace(bytes: Uint8Array, starts: Uint32Array, cid: CID, pla
     }
   }
 }
+
+/** The path of the child in slot `index` of `parent` (any node that knows its own path). */
+export function childPath(parent: { readonly path: Uint8Array }, index: number): Uint8Array {
+  const path = new Uint8Array(parent.path.length + 1)
+  path.set(parent.path)
+  path[parent.path.length] = index
+  return path
+}

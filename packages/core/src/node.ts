@@ -6,10 +6,20 @@ import { parseNode, SLOT_COUNT } from './node-parser.js'
 import { checkPlace, type NodePlace } from './node-place.js'
 
 export { SLOT_COUNT } from './node-parser.js'
-export type { NodePlace } from './node-place.js'
+export { childPath, type NodePlace } from './node-place.js'
 
 /** Up to `maxBucketSize` keys and the CIDs of their values. */
 export type Bucket = Map<string, CID>
+
+/** What a walk over a tree's buckets reads of each: a write-mode {@link Bucket} is one. */
+export interface BucketView {
+  /** Number of keys. */
+  readonly size: number
+  /** The keys. */
+  keys(): IterableIterator<string>
+  /** The keys with the CIDs of their values. */
+  [Symbol.iterator](): IterableIterator<[string, CID]>
+}
 
 /**
  * A slot holds nothing, a bucket, or a link to a child node: either the child's CID (not loaded)
@@ -70,23 +80,6 @@ export function nodeMemory(node: HamtNode): number {
 /** Memory of one more bucket entry, for keeping a running total while writing. */
 export function entryMemory(key: string): number {
   return ENTRY_BYTES + CID_BYTES + 16 + key.length * 2
-}
-
-/** The path of the child in slot `index` of `parent`. */
-export function childPath(parent: HamtNode, index: number): Uint8Array {
-  const path = new Uint8Array(parent.path.length + 1)
-  path.set(parent.path)
-  path[parent.path.length] = index
-  return path
-}
-
-/** Whether `child` was checked as the child in slot `index` of `parent`. */
-export function isChildOf(child: HamtNode, parent: HamtNode, index: number): boolean {
-  const at = parent.path.length
-  const path = child.path
-  if (path.length !== at + 1 || path[at] !== index) return false
-  for (let i = 0; i < at; i++) if (path[i] !== parent.path[i]) return false
-  return true
 }
 
 /** Whether `node` holds no keys and no links: the only node that may sit at any path. */

@@ -1,6 +1,6 @@
 import type { CID } from 'multiformats/cid'
-import { HamtNode } from './node.js'
-import type { TreeContext } from './tree-context.js'
+import type { StoredContext } from './lookup.js'
+import { LINK, linkCid, type StoredNode, slotKind } from './stored-node.js'
 
 /** What `HAMT.preload` loaded. */
 export interface PreloadResult {
@@ -19,24 +19,23 @@ export interface PreloadResult {
  * than `maxBytes`: loading what the cache must evict again would only cost requests.
  */
 export async function preloadLevels(
-  root: HamtNode,
+  root: StoredNode,
   depth: number,
-  ctx: TreeContext,
+  ctx: StoredContext,
   maxBytes: number,
   signal?: AbortSignal,
 ): Promise<PreloadResult> {
   const result: PreloadResult = { nodes: 0, levels: 0, failed: 0 }
-  let level: HamtNode[] = [root]
+  let level: StoredNode[] = [root]
   for (let d = 0; d < depth; d++) {
     signal?.throwIfAborted()
-    const links: { node: HamtNode; index: number; cid: CID }[] = []
+    const links: { node: StoredNode; index: number; cid: CID }[] = []
     let levelBytes = 0
     for (const node of level) {
       levelBytes += node.size
-      node.slots.forEach((slot, index) => {
-        if (slot !== undefined && !(slot instanceof Map) && !(slot instanceof HamtNode))
-          links.push({ node, index, cid: slot })
-      })
+      for (let index = 0; index < 256; index++) {
+        if (slotKind(node, index) === LINK) links.push({ node, index, cid: linkCid(node, index) })
+      }
     }
     if (links.length === 0) break
     const perNode = levelBytes / level.length

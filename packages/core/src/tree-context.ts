@@ -8,8 +8,7 @@ export interface TreeContext {
   hashKey(key: string): Uint8Array
   /**
    * The child node linked from `parent.slots[index]` by `cid`: synchronously when it is at hand,
-   * otherwise a promise of it. A lookup passes its key's hash (read during the call only), so that a
-   * remote store can fetch the rest of the key's chain of nodes in the same round trip.
+   * otherwise a promise of it.
    */
-  child(parent: HamtNode, index: number, cid: CID, hash?: Uint8Array): HamtNode | Promise<HamtNode>
+  child(parent: HamtNode, index: number, cid: CID): HamtNode | Promise<HamtNode>
 }

@@ -1,7 +1,9 @@
 import { CidSet } from './cid-key.js'
 import { InvalidNodeError } from './errors.js'
-import type { Bucket } from './node.js'
+import type { StoredContext } from './lookup.js'
+import type { Bucket, BucketView } from './node.js'
 import { HamtNode, isEmptyNode } from './node.js'
+import { BUCKET, isEmptyStored, LINK, linkCid, StoredBucket, type StoredNode, slotKind } from './stored-node.js'
 import type { TreeContext } from './tree-context.js'
 
 /**
@@ -27,6 +29,32 @@ export async function* walkBuckets(node: HamtNode, ctx: TreeContext, seen = new 
     for (const child of children) if (child instanceof Promise) child.catch(() => {})
   }
   for (const child of children) yield* walkBuckets(child instanceof HamtNode ? child : await child, ctx, seen)
+}
+
+/**
+ * {@link walkBuckets} over a read-only tree, whose nodes are read in place: each bucket is read as
+ * the walk reaches it, its keys and CIDs made only when asked for.
+ */
+export async function* walkStoredBuckets(
+  node: StoredNode,
+  ctx: StoredContext,
+  seen = new CidSet(),
+): AsyncGenerator<BucketView> {
+  if (!seen.add(node.cid) && !isEmptyStored(node)) {
+    throw new InvalidNodeError(node.cid, 'it is linked from more than one place in the tree (a cycle or a DAG bomb)')
+  }
+  const children: (StoredNode | Promise<StoredNode>)[] = []
+  try {
+    for (let index = 0; index < 256; index++) {
+      const kind = slotKind(node, index)
+      if (kind === BUCKET) yield new StoredBucket(node, index)
+      else if (kind === LINK) children.push(ctx.cached(node, index) ?? ctx.child(node, index, linkCid(node, index)))
+    }
+  } finally {
+    // Settle every prefetch, so a failure or an early return cannot leave rejections nobody awaits.
+    for (const child of children) if (child instanceof Promise) child.catch(() => {})
+  }
+  for (const child of children) yield* walkStoredBuckets(child instanceof Promise ? await child : child, ctx, seen)
 }
 
 /**

@@ -5,13 +5,15 @@ import { InMemoryCAS } from '../../cas-memory/src/index.js'
 import { HAMT } from '../src/index.js'
 import { FaultInjectingCAS } from './fault-injecting-cas.js'
 
-// cacheMaxBytes bounds memory, measured here as V8 sees it (heap after a full collection).
+// cacheMaxBytes bounds memory, measured here as V8 sees it after a full collection: its heap and
+// the ArrayBuffers outside it (a read-only node is its block's bytes).
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
 const heap = (): number => {
   gc()
   gc()
-  return process.memoryUsage().heapUsed
+  const { heapUsed, arrayBuffers } = process.memoryUsage()
+  return heapUsed + arrayBuffers
 }
 
 const N = 20_000
