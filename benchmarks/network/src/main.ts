@@ -18,6 +18,7 @@ import { ISSUE_GRID, valueAt } from './dataset.js'
 import { type LayoutName, type Measured, measurePass, median, type Pass } from './reads.js'
 import { RemoteGateway } from './remote-gateway.js'
 import { readsPaths } from './save-load-only.js'
+import { seriesChain } from './series-chain.js'
 import { roundTripBound, type TargetCheck, targetsTable } from './targets.js'
 
 const { values: args } = parseArgs({
@@ -64,16 +65,7 @@ const READS: { key: keyof Pass; label: string }[] = [
   { key: 'warm', label: 'warm re-read of the series' },
 ]
 
-/**
- * Round trips one after another before open + time series is in, by layout: zarrita reads the array's
- * metadata before it can name a chunk, so the metadata's walk and the chunks' walk cannot overlap.
- */
-const SERIES_CHAIN: Record<LayoutName, { trips: number; why: string }> = {
-  plain: { trips: 2, why: 'zarr.json, then chunks' },
-  sharded: { trips: 3, why: 'root, then zarr.json ∥ shard index, then chunks' },
-  hamt: { trips: 5, why: 'root, level-1 node, zarr.json, the chunks’ level-1 nodes, chunks' },
-  'hamt-preload': { trips: 4, why: 'root, every level-1 node, zarr.json, chunks' },
-}
+const chainOf = (layout: LayoutName) => seriesChain(layout, { consolidated, pathReads: readOptions.pathReads })
 
 let started = performance.now()
 // The gateway runs on a thread of its own: its CPU and garbage collection are not the reader's.
@@ -161,9 +153,9 @@ function readChecks(rtt: number, figure: (layout: LayoutName, key: keyof Pass) =
       const [chain, plainChain, why] =
         key === 'series'
           ? [
-              SERIES_CHAIN[layout].trips,
-              SERIES_CHAIN.plain.trips,
-              `${SERIES_CHAIN[layout].trips} round trips (${SERIES_CHAIN[layout].why}; plain files 2)`,
+              chainOf(layout).length,
+              chainOf('plain').length,
+              `${chainOf(layout).length} round trips (${chainOf(layout).join(', ')}; plain files 2)`,
             ]
           : [mine.chain, plain.chain, `${mine.chain} round trips as measured (plain files ${plain.chain})`]
       out.push({
@@ -203,17 +195,22 @@ if (args['skip-cold'] !== true) {
   }
   for (const preloadDepth of [0, 1]) {
     const mine = colds.filter((cold) => cold.preloadDepth === preloadDepth)
-    // The metadata's path and its value, then the chunk's path below what is already loaded, and the chunk.
-    const trips = first.metadataDepth + first.depth + (preloadDepth === 0 ? 1 : 0)
+    // The metadata's nodes and its value, then the chunk's nodes below what is already loaded (the
+    // root, and level 1 with the preload), and the chunk. Path reads fetch each chain in one request.
+    const loaded = preloadDepth + 1
+    const chunkNodes = Math.max(0, first.depth - loaded)
+    const trips = readOptions.pathReads ? 2 + (chunkNodes > 0 ? 1 : 0) + 1 : first.metadataDepth + 1 + chunkNodes + 1
     checks.push({
       label: `cold open of ${first.chunks.toLocaleString('en')} chunks to the first chunk, preloadDepth ${preloadDepth}, ${rtt} ms`,
       measured: median(mine.map((cold) => cold.roundTrips)),
       limit: first.depth + 2,
       unit: ' RTT',
       bound: trips,
-      boundWhy:
-        `${first.metadataKey}'s ${first.metadataDepth} nodes and its value, then the chunk's ${first.depth} nodes ` +
-        `less those already loaded (${preloadDepth === 0 ? 'the root' : 'root and level 1'}), and the chunk`,
+      boundWhy: readOptions.pathReads
+        ? `the root with ${first.metadataKey}'s nodes, its value, the chunk's ${chunkNodes} nodes below ` +
+          `${preloadDepth === 0 ? 'the root' : 'level 1'} in one request, and the chunk`
+        : `${first.metadataKey}'s ${first.metadataDepth} nodes and its value, then the chunk's ${chunkNodes} nodes ` +
+          `below ${preloadDepth === 0 ? 'the root' : 'level 1'}, and the chunk`,
     })
   }
 }
