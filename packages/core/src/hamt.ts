@@ -298,10 +298,10 @@ export class HAMT<V = unknown> {
       checkKey(key)
       const signal = options?.signal
       const bytes = this.#encodeValue(key, value)
-      const hash = this.#hash(key)
       if (signal === undefined && this.#queueIdle && !this.#queuedReadOnly && !this.#readOnly) {
-        return this.#setNow(key, hash, bytes)
+        return this.#setNow(key, bytes)
       }
+      const hash = this.#hash(key)
       // Values are saved concurrently; only the tree updates wait their turn. While a switch to
       // read-only is queued, the save waits to see whether the switch happened.
       let saved = this.#queuedReadOnly ? undefined : this.#saveValue(bytes, signal)
@@ -324,9 +324,12 @@ export class HAMT<V = unknown> {
    * chained straight onto the value's save. Two promises per set (the store's and this one) instead
    * of five, which matters when a bulk load awaits each set in turn.
    */
-  #setNow(key: string, hash: Uint8Array, bytes: Uint8Array): Promise<void> {
+  #setNow(key: string, bytes: Uint8Array): Promise<void> {
+    // The default hash is taken when the insert runs, as a view of the hasher's output rather than a
+    // copy (a copy was an eighth of what a set allocates); a custom one now, so its errors come first.
+    const hash = this.hashFn === blake3HashFn ? undefined : this.#hash(key)
     const result = this.cas.save(bytes, 'raw').then((pointer) => {
-      const inserted = this.#insert(key, hash, pointer, undefined)
+      const inserted = this.#insert(key, hash ?? hashKeyView(blake3HashFn, key), pointer, undefined)
       // Still the tail, and done: the next set can start at once too. Otherwise (a failure, a load
       // under way) the queue stays busy, and the next write takes its turn behind this one.
       if (inserted === undefined && this.#queue === result) this.#queueIdle = true
@@ -344,11 +347,14 @@ export class HAMT<V = unknown> {
     return saved
   }
 
-  /** Write mode: points `key` at `pointer`; synchronous when nothing needs loading or spilling. */
+  /**
+   * Write mode: points `key` at `pointer`; synchronous when nothing needs loading or spilling. `hash`
+   * may be a view that the next hash overwrites (see {@link insertEntry}): it is copied before a wait.
+   */
   #insert(key: string, hash: Uint8Array, pointer: CID, signal: AbortSignal | undefined): void | Promise<void> {
     const root = this.#root
     if (this.#writeBytes > this.#maxBytes || !(root instanceof HamtNode)) {
-      return this.#insertAfterLoads(key, hash, pointer, signal)
+      return this.#insertAfterLoads(key, hash.slice(), pointer, signal)
     }
     const added = insertEntry(root, key, hash, pointer, this.#writeContext, signal)
     if (typeof added === 'number') this.#writeBytes += added
