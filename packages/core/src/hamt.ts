@@ -293,7 +293,7 @@ export class HAMT<V = unknown> {
    */
   set(key: string, value: V, options?: WriteOptions): Promise<void> {
     // Not async: a bulk load is mostly this, and when nothing needs loading the only promises made are
-    // the value's save, the queue's, and the insert's after the save.
+    // the value's save and the insert's after it (and, behind other writes, the queue's).
     try {
       checkKey(key)
       const signal = options?.signal
@@ -301,19 +301,7 @@ export class HAMT<V = unknown> {
       if (signal === undefined && this.#queueIdle && !this.#queuedReadOnly && !this.#readOnly) {
         return this.#setNow(key, bytes)
       }
-      const hash = this.#hash(key)
-      // Values are saved concurrently; only the tree updates wait their turn. While a switch to
-      // read-only is queued, the save waits to see whether the switch happened.
-      let saved = this.#queuedReadOnly ? undefined : this.#saveValue(bytes, signal)
-      let started = false
-      const result = this.#enqueue(() => {
-        if (this.#readOnly) throw new ReadOnlyError('set')
-        signal?.throwIfAborted()
-        started = true
-        saved ??= this.#saveValue(bytes, signal)
-        return saved.then((pointer) => this.#insert(key, hash, pointer, signal))
-      })
-      return signal === undefined ? result : abortable(result, signal, () => started)
+      return this.#setInTurn(key, bytes, signal)
     } catch (error) {
       return Promise.reject(error)
     }
@@ -330,14 +318,47 @@ export class HAMT<V = unknown> {
     const hash = this.hashFn === blake3HashFn ? undefined : this.#hash(key)
     const result = this.cas.save(bytes, 'raw').then((pointer) => {
       const inserted = this.#insert(key, hash ?? hashKeyView(blake3HashFn, key), pointer, undefined)
-      // Still the tail, and done: the next set can start at once too. Otherwise (a failure, a load
-      // under way) the queue stays busy, and the next write takes its turn behind this one.
+      // As #insertLast, written out: this is the path a bulk load takes for every key.
       if (inserted === undefined && this.#queue === result) this.#queueIdle = true
       return inserted
     })
     this.#queue = result
     this.#queueIdle = false
     return result
+  }
+
+  /** A set behind other writes, or with a signal: the tree update waits its turn in the queue. */
+  #setInTurn(key: string, bytes: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
+    const hash = this.#hash(key)
+    // Values are saved concurrently; only the tree updates wait their turn. While a switch to
+    // read-only is queued, the save waits to see whether the switch happened.
+    let saved = this.#queuedReadOnly ? undefined : this.#saveValue(bytes, signal)
+    let started = false
+    const result = this.#enqueueSet(() => {
+      if (this.#readOnly) throw new ReadOnlyError('set')
+      signal?.throwIfAborted()
+      started = true
+      saved ??= this.#saveValue(bytes, signal)
+      return saved.then((pointer) => this.#insertLast(key, hash, pointer, signal, result))
+    })
+    return signal === undefined ? result : abortable(result, signal, () => started)
+  }
+
+  /**
+   * {@link HAMT.#insert} for a set whose queue entry is `entry`: once the insert is done, the queue is
+   * idle if that entry is still its last. Otherwise (a failure, a load under way, writes queued
+   * behind) it stays busy, and the next write takes its turn, which frees it again.
+   */
+  #insertLast(
+    key: string,
+    hash: Uint8Array,
+    pointer: CID,
+    signal: AbortSignal | undefined,
+    entry: Promise<void>,
+  ): void | Promise<void> {
+    const inserted = this.#insert(key, hash, pointer, signal)
+    if (inserted === undefined) this.#settled(entry)
+    return inserted
   }
 
   /** Saves a value's bytes as a raw block; a failure surfaces where the save is awaited. */
@@ -598,11 +619,27 @@ export class HAMT<V = unknown> {
     const result = this.#queue.then(operation, operation)
     this.#queue = result
     this.#queueIdle = false
-    const settled = (): void => {
-      if (this.#queue === result) this.#queueIdle = true
-    }
-    result.then(settled, settled)
+    result.then(
+      () => this.#settled(result),
+      () => this.#settled(result),
+    )
     return result
+  }
+
+  /**
+   * {@link HAMT.#enqueue} for a set's tree update, which frees the queue itself once its insert is
+   * done (see {@link HAMT.#insertLast}): a promise less per set.
+   */
+  #enqueueSet(turn: () => Promise<void>): Promise<void> {
+    const result = this.#queue.then(turn, turn)
+    this.#queue = result
+    this.#queueIdle = false
+    return result
+  }
+
+  /** Marks the queue idle if `entry` is still its last operation (and has settled). */
+  #settled(entry: Promise<unknown>): void {
+    if (this.#queue === entry) this.#queueIdle = true
   }
 
   async *#buckets(): AsyncGenerator<Map<string, CID>> {
