@@ -27,9 +27,11 @@ let out = scratch
 let at = 0
 
 // The bucket being written: its keys and their CIDs, an upper bound of its encoded size, whether all
-// its keys are ASCII. Entries past `count` are left from earlier buckets.
+// its keys are ASCII. Entries past `count` are left from earlier buckets (at most KEPT_ENTRIES of
+// them once a node is done, so a huge bucket is not kept alive).
 const keys: string[] = []
 const cids: CID[] = []
+const KEPT_ENTRIES = 64
 let count = 0
 let bound = 0
 let ascii = true
@@ -56,6 +58,10 @@ export function encodeNodeSlots(slots: readonly EncodableSlot[]): Uint8Array {
   }
   const bytes = out.slice(0, at)
   out = scratch
+  if (keys.length > KEPT_ENTRIES) {
+    keys.length = 0
+    cids.length = 0
+  }
   return bytes
 }
 
