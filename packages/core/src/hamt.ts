@@ -120,15 +120,15 @@ export class HAMT<V = unknown> {
   #writeBytes = 0
   /** Bytes of a key hash (no node sits that deep); measured on first use. */
   #hashLength: number | undefined
+  /**
+   * Whether every operation in the write queue (`#queue`) has run: a set may then start at once
+   * instead of waiting its turn. Cleared by each operation queued; set again when the last one is done.
+   */
+  #queueIdle = true
   /** Write mode: loads of children not yet attached to the tree, by parent and slot. */
   readonly #loading = new Map<HamtNode, Map<number, { cid: CID; node: Promise<HamtNode> }>>()
   /** Tail of the queue that runs writes and mode changes one at a time, in call order. */
   #queue: Promise<unknown> = Promise.resolve()
-  /**
-   * Whether every queued operation has run: a set may then start at once instead of waiting its turn.
-   * Cleared by each operation queued; set again when the last one settles.
-   */
-  #queueIdle = true
   readonly #readContext: TreeContext
   readonly #writeContext: TreeContext
   /** Write mode, for reads: attaches loaded children only while the tree is within its budget. */
@@ -359,6 +359,22 @@ export class HAMT<V = unknown> {
     const inserted = this.#insert(key, hash, pointer, signal)
     if (inserted === undefined) this.#settled(entry)
     return inserted
+  }
+
+  /**
+   * {@link HAMT.#enqueue} for a set's tree update, which frees the queue itself once its insert is
+   * done (see {@link HAMT.#insertLast}): a promise less per set.
+   */
+  #enqueueSet(turn: () => Promise<void>): Promise<void> {
+    const result = this.#queue.then(turn, turn)
+    this.#queue = result
+    this.#queueIdle = false
+    return result
+  }
+
+  /** Marks the queue idle if `entry` is still its last operation (and has settled). */
+  #settled(entry: Promise<unknown>): void {
+    if (this.#queue === entry) this.#queueIdle = true
   }
 
   /** Saves a value's bytes as a raw block; a failure surfaces where the save is awaited. */
@@ -624,22 +640,6 @@ export class HAMT<V = unknown> {
       () => this.#settled(result),
     )
     return result
-  }
-
-  /**
-   * {@link HAMT.#enqueue} for a set's tree update, which frees the queue itself once its insert is
-   * done (see {@link HAMT.#insertLast}): a promise less per set.
-   */
-  #enqueueSet(turn: () => Promise<void>): Promise<void> {
-    const result = this.#queue.then(turn, turn)
-    this.#queue = result
-    this.#queueIdle = false
-    return result
-  }
-
-  /** Marks the queue idle if `entry` is still its last operation (and has settled). */
-  #settled(entry: Promise<unknown>): void {
-    if (this.#queue === entry) this.#queueIdle = true
   }
 
   async *#buckets(): AsyncGenerator<Map<string, CID>> {
