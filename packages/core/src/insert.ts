@@ -16,6 +16,8 @@ import type { TreeContext } from './tree-context.js'
  *
  * Synchronous when every node on the way is loaded (the usual case while writing), so an insert
  * makes no promise of its own; a promise of the same result when a child has to be loaded first.
+ * `hash` may be a view that the next hash overwrites (the hasher's output): it is read only while
+ * the insert runs synchronously, and copied before anything that may hash (a spill, a load).
  *
  * @returns an estimate of the memory the insert added (see {@link HamtNode.size}); `0` when the key
  * already pointed to `value` (nothing changed).
@@ -59,12 +61,14 @@ function insertFrom(
         slot.set(key, value)
       } else {
         // A bucket written with a larger maxBucketSize may hold more than ours: it all moves down.
+        hash = hash.slice()
         const subtree = spill(slot, { key, hash, value }, depth + 1, ctx)
         node.slots[index] = subtree
         added += subtreeMemory(subtree)
       }
       break
     }
+    if (!(slot instanceof HamtNode)) hash = hash.slice()
     const child = slot instanceof HamtNode ? slot : ctx.child(node, index, slot)
     if (child instanceof HamtNode) {
       node = child

@@ -1,7 +1,7 @@
 import * as dagCbor from '@ipld/dag-cbor'
 import type { CID } from 'multiformats/cid'
 import { cidEnd, cidOf, cidStart, headLength, headValue, keyAt, keyEnd } from './node-bytes.js'
-import { encodeNodeSlots } from './node-encoder.js'
+import { type EncodableSlot, encodeNodeSlots } from './node-encoder.js'
 import { parseNode, SLOT_COUNT } from './node-parser.js'
 import { checkPlace, type NodePlace } from './node-place.js'
 
@@ -110,15 +110,29 @@ function copiedCidAt(bytes: Uint8Array, at: number): CID {
   return cidOf(intoSlab(bytes.subarray(cidStart(bytes, at), cidEnd(bytes, at))))
 }
 
+// The slots as the encoder takes them, one array reused from node to node. A new array per node
+// (`slots.map`) came in whichever elements kind the code that made it chose, optimized or not, and a
+// kind the optimized encoder had not seen sent it back to the interpreter in the middle of a commit.
+const encodable = new Array<EncodableSlot>(SLOT_COUNT).fill(undefined)
+
 /** Encodes a node whose children are all saved. */
 export function encodeNode(node: HamtNode): Uint8Array {
-  return encodeNodeSlots(
-    node.slots.map((slot, index) => {
-      if (!(slot instanceof HamtNode)) return slot
-      if (slot.cid === undefined) throw new Error(`BUG: child at slot ${index} encoded before it was saved`)
-      return slot.cid
-    }),
-  )
+  const slots = node.slots
+  for (let index = 0; index < SLOT_COUNT; index++) {
+    const slot = slots[index]
+    if (!(slot instanceof HamtNode)) {
+      encodable[index] = slot
+    } else if (slot.cid !== undefined) {
+      encodable[index] = slot.cid
+    } else {
+      encodable.fill(undefined)
+      throw new Error(`BUG: child at slot ${index} encoded before it was saved`)
+    }
+  }
+  const bytes = encodeNodeSlots(encodable)
+  // Not kept alive by the scratch array.
+  encodable.fill(undefined)
+  return bytes
 }
 
 /**

@@ -24,6 +24,66 @@ describe('write mode', () => {
     expect(await hamt.get('same')).toBe(19)
   })
 
+  it('a set made once the set before it is done still waits for one queued behind that', async () => {
+    const cas = new FaultInjectingCAS()
+    // Slow saves: the set queued behind a finished one is still waiting when the next set comes.
+    cas.onSave = (codec, n) => (codec === 'raw' && (n === 2 || n === 6 || n === 8) ? 30 : undefined)
+    const hamt = await HAMT.build({ cas })
+    // Behind a set that went straight through...
+    const first = hamt.set('x', 'first')
+    const slow = hamt.set('y', 'slow')
+    await first
+    const last = hamt.set('y', 'last')
+    await Promise.all([slow, last])
+    expect(await hamt.get('y')).toBe('last')
+    // ...and behind one that waited its turn.
+    const a = hamt.set('a', 1)
+    const b = hamt.set('b', 2)
+    const slowToo = hamt.set('c', 'slow')
+    await Promise.all([a, b])
+    const lastToo = hamt.set('c', 'last')
+    await Promise.all([slowToo, lastToo])
+    expect(await hamt.get('c')).toBe('last')
+    // ...and behind a delete.
+    const deleted = hamt.delete('x')
+    const slowAgain = hamt.set('d', 'slow')
+    await deleted
+    const lastAgain = hamt.set('d', 'last')
+    await Promise.all([slowAgain, lastAgain])
+    expect(await hamt.get('d')).toBe('last')
+  })
+
+  it('a set whose value save fails rejects alone: the writes after it, awaited or not, take effect in order', async () => {
+    const cas = new FaultInjectingCAS()
+    cas.onSave = (codec, n) => (codec === 'raw' && (n === 2 || n === 4) ? new Error('store down') : undefined)
+    const hamt = await HAMT.build({ cas })
+    await hamt.set('a', 1)
+    // Nothing queued: the failing set's insert would have followed its save directly.
+    await expect(hamt.set('b', 2)).rejects.toThrow('store down')
+    // Behind it, one set in turn, one failing, one overwriting.
+    const results = await Promise.allSettled([hamt.set('c', 3), hamt.set('d', 4), hamt.set('c', 5)])
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    // The queue is free again, and alone a set goes straight through.
+    await hamt.set('e', 6)
+    expect(await Promise.all(['a', 'b', 'c', 'd', 'e'].map((key) => hamt.get(key)))).toEqual([
+      1,
+      undefined,
+      5,
+      undefined,
+      6,
+    ])
+    await hamt.makeReadOnly()
+    const fresh = await HAMT.build({ cas: new InMemoryCAS() })
+    for (const [key, value] of [
+      ['a', 1],
+      ['c', 5],
+      ['e', 6],
+    ] as const)
+      await fresh.set(key, value)
+    await fresh.makeReadOnly()
+    expect(hamt.rootNodeId.toString()).toBe(fresh.rootNodeId.toString())
+  })
+
   it('loses nothing under many unawaited sets and deletes', async () => {
     const hamt = await HAMT.build({ cas: new InMemoryCAS(), maxBucketSize: 2 })
     await Promise.all(keys.map((key) => hamt.set(key, key)))
