@@ -21,7 +21,7 @@ import type { NodePlace } from './node-place.js'
 import { type HashedEntry, orderByHash } from './order-by-hash.js'
 import { type PreloadResult, preloadLevels } from './preload.js'
 import { removeEntry } from './remove.js'
-import { StoredNode, storedNode } from './stored-node.js'
+import { detachedCid, StoredNode, storedNode } from './stored-node.js'
 import type { TreeContext } from './tree-context.js'
 import { snapshot, walkBuckets, walkStoredBuckets } from './walk.js'
 
@@ -465,7 +465,9 @@ export class HAMT<V = unknown> {
    * CID is a safe cache key for them.
    */
   async getPointer(key: string): Promise<CID | undefined> {
-    return this.#pointer(key)
+    const pointer = await this.#pointer(key)
+    // A read-only lookup answers with a view of a node's block: the caller's copy must not keep it.
+    return pointer === undefined || !this.#readOnly ? pointer : detachedCid(pointer)
   }
 
   #pointer(key: string): CID | undefined | Promise<CID | undefined> {

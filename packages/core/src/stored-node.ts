@@ -82,7 +82,8 @@ export function linkCid(node: StoredNode, index: number): CID {
 }
 
 /**
- * The CID of `key`'s value in the bucket of slot `index` (a {@link BUCKET}), or `undefined`.
+ * The CID of `key`'s value in the bucket of slot `index` (a {@link BUCKET}), or `undefined`: a view
+ * of the node's block (see {@link detachedCid} before handing it out).
  * `key` is compared with the stored UTF-8 bytes; `keyBytes`, when the key is not ASCII, are its UTF-8
  * bytes (an ASCII key is compared code unit by code unit).
  */
@@ -100,7 +101,7 @@ export function findInBucket(
   for (let entry = 0; entry < count; entry++) {
     const end = keyEnd(bytes, at)
     if (headValue(bytes, at) === length && sameKey(bytes, end - length, key, keyBytes)) {
-      return copiedCid(bytes, cidStart(bytes, end), cidEnd(bytes, end))
+      return cidOf(bytes.subarray(cidStart(bytes, end), cidEnd(bytes, end)))
     }
     at = cidEnd(bytes, end)
   }
@@ -166,6 +167,11 @@ export function isStoredChildOf(child: StoredNode, parent: StoredNode, index: nu
   if (path.length !== at + 1 || path[at] !== index) return false
   for (let i = 0; i < at; i++) if (path[i] !== parent.path[i]) return false
   return true
+}
+
+/** `cid` with bytes of its own (in the shared slab): a CID that keeps no node's block alive. */
+export function detachedCid(cid: CID): CID {
+  return copiedCid(cid.bytes, 0, cid.bytes.length)
 }
 
 // CIDs handed out are copied into a shared slab: a caller keeping one keeps 64 KiB at most, never a
