@@ -15,13 +15,13 @@ import { blake3HashFn, type HashFn, hashKey, hashKeyBytes, hashKeyView } from '.
 import { insertEntry } from './insert.js'
 import { BlockSet, chainPath, placeBlocks } from './key-chain.js'
 import { lookup, lookupStored, type StoredContext } from './lookup.js'
-import { type BucketView, childPath, decodeNode, HamtNode, nodeMemory } from './node.js'
+import { type BucketView, childPath, decodeNode, HamtNode, nodeMemory, SLOT_COUNT } from './node.js'
 import { NodeCache } from './node-cache.js'
 import type { NodePlace } from './node-place.js'
 import { type HashedEntry, orderByHash } from './order-by-hash.js'
 import { type PreloadResult, preloadLevels } from './preload.js'
 import { removeEntry } from './remove.js'
-import { detachedCid, StoredNode, storedNode } from './stored-node.js'
+import { detachedCid, LINK, StoredNode, slotKind, storedNode } from './stored-node.js'
 import type { TreeContext } from './tree-context.js'
 import { snapshot, walkBuckets, walkStoredBuckets } from './walk.js'
 
@@ -500,6 +500,29 @@ export class HAMT<V = unknown> {
     if (!this.#readOnly) return { nodes: 0, levels: 0, failed: 0 }
     const root = await abortable(Promise.resolve(this.#stored()), options.signal)
     return preloadLevels(root, depth, this.#readContext, this.#maxBytes, options.signal)
+  }
+
+  /**
+   * Read-only mode: {@link HAMT.preload} of level 1 when that is cheap and the whole index: when the
+   * level-1 nodes already at hand hold buckets only (the tree is two levels deep, so with level 1
+   * every key's value CID is at hand) and all of level 1, judged by them, takes at most `maxBytes`
+   * of blocks. Otherwise, and when no level-1 node is at hand yet, it loads nothing. What a reader
+   * of a remote dataset calls once it has read a first key (`ZarrHAMTStore` does, after `zarr.json`):
+   * reads spread over the dataset then wait for their values alone.
+   *
+   * @throws the signal's reason when `options.signal` aborts (nodes already loaded stay cached).
+   */
+  async preloadIfShallow(maxBytes: number, options: { signal?: AbortSignal } = {}): Promise<PreloadResult> {
+    const none = { nodes: 0, levels: 0, failed: 0 }
+    if (!this.#readOnly) return none
+    const root = await abortable(Promise.resolve(this.#stored()), options.signal)
+    const seen = root.children?.filter((child) => child !== undefined) ?? []
+    if (seen.length === 0 || seen.some((child) => child.hasLinks)) return none
+    let links = 0
+    for (let index = 0; index < SLOT_COUNT; index++) if (slotKind(root, index) === LINK) links++
+    const blockBytes = seen.reduce((sum, child) => sum + child.bytes.byteLength, 0) / seen.length
+    if (links * blockBytes > maxBytes) return none
+    return preloadLevels(root, 1, this.#readContext, this.#maxBytes, options.signal)
   }
 
   /**

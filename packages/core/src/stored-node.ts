@@ -23,6 +23,8 @@ export class StoredNode {
   used = false
   /** Estimated bytes of memory the node holds, its table of children included when it has links. */
   readonly size: number
+  /** Whether any slot links to a child node (a node without is a leaf). */
+  readonly hasLinks: boolean
 
   constructor(
     /** The block, checked to be a py-hamt node (its own buffer: it keeps nothing else alive). */
@@ -36,6 +38,7 @@ export class StoredNode {
   ) {
     let links = false
     for (let index = 0; !links && index < SLOT_COUNT; index++) links = bytes[starts[index] as number] === ARRAY_OF_1
+    this.hasLinks = links
     this.size = bytes.byteLength + starts.byteLength + path.byteLength + NODE_OVERHEAD + (links ? CHILDREN_BYTES : 0)
   }
 }

@@ -80,3 +80,36 @@ describe('HAMT.preload', () => {
     await expect(reader.preload(1, { signal: controller.signal })).rejects.toThrow('stop')
   })
 })
+
+describe('HAMT.preloadIfShallow', () => {
+  it('loads level 1 when the level-1 node at hand is a leaf and the level fits, else nothing', async () => {
+    const cas = new FaultInjectingCAS()
+    const writer = await HAMT.fromEntries(
+      Array.from({ length: 3000 }, (_, i) => [`k${i}`, i] as const),
+      { cas },
+    )
+    const reader = await HAMT.build<number>({ cas, rootNodeId: writer.rootNodeId, readOnly: true })
+    // Nothing of level 1 at hand yet: the tree's shape is unknown.
+    expect(await reader.preloadIfShallow(1e9)).toEqual({ nodes: 0, levels: 0, failed: 0 })
+    await reader.get('k1')
+    expect(await reader.preloadIfShallow(100)).toEqual({ nodes: 0, levels: 0, failed: 0 }) // too big
+    cas.reset()
+    const result = await reader.preloadIfShallow(1e9)
+    expect(result.levels).toBe(1)
+    expect(result.nodes).toBeGreaterThan(240)
+    cas.reset()
+    for (let i = 0; i < 100; i++) expect(await reader.get(`k${i}`)).toBe(i)
+    expect(cas.loads.length).toBe(100) // values only
+  })
+
+  it('loads nothing for a deep tree, or in write mode', async () => {
+    // Bucket size 1 and 78 keys a level-1 node on average: every level-1 node links on.
+    const { cas, reader } = await tree(20_000)
+    await reader.get('k1')
+    cas.reset()
+    expect(await reader.preloadIfShallow(1e9)).toEqual({ nodes: 0, levels: 0, failed: 0 })
+    expect(cas.loads.length).toBe(0)
+    const writable = await HAMT.build({ cas })
+    expect(await writable.preloadIfShallow(1e9)).toEqual({ nodes: 0, levels: 0, failed: 0 })
+  })
+})

@@ -16,7 +16,8 @@ import type { AsyncMutable, GetOptions, RangeQuery } from 'zarrita'
 /** Multicodec code of dag-pb: Kubo's label for a file chunked into several blocks. */
 const DAG_PB = 0x70
 const DEFAULT_CONCURRENCY = 32
-const DEFAULT_PRELOAD_DEPTH = 0
+/** The most of level 1, in blocks, loaded by default (see {@link ZarrHAMTStoreOptions.preloadDepth}). */
+const SHALLOW_PRELOAD_BYTES = 1024 * 1024
 const DEFAULT_RANGE_CACHE_MAX_BYTES = 64 * 1024 * 1024
 
 /** Options of {@link ZarrHAMTStore}. */
@@ -33,8 +34,11 @@ export interface ZarrHAMTStoreOptions {
    * Read-only stores: levels of HAMT nodes under the root loaded as soon as the store is made, in the
    * background (see `HAMT.preload`), so the first reads find them at hand. 1 (the root's children, at
    * most 256 node loads) saves a round trip on reads spread over the dataset (a time series, a map)
-   * but costs decoding every node of that level, which on a tree of millions of keys delays a first
-   * read more than it saves. Default 0 (off).
+   * but costs a request for every node of that level, which on a tree of millions of keys delays a
+   * first read more than it saves. By default (no `preloadDepth`), level 1 is loaded once `zarr.json`
+   * is found if it is the tree's last level of nodes and takes at most 1 MiB (`HAMT.preloadIfShallow`):
+   * the whole index of a dataset of up to some tens of thousands of chunks, for one round trip less
+   * on every first read. 0 turns preloading off.
    */
   preloadDepth?: number
   /**
@@ -114,7 +118,7 @@ export class ZarrHAMTStore implements AsyncMutable {
     const {
       concurrency = DEFAULT_CONCURRENCY,
       rangeCacheMaxBytes = DEFAULT_RANGE_CACHE_MAX_BYTES,
-      preloadDepth = DEFAULT_PRELOAD_DEPTH,
+      preloadDepth,
     } = options
     if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
       throw new InvalidOptionError(`concurrency must be a positive integer, got ${String(concurrency)}`)
@@ -124,7 +128,7 @@ export class ZarrHAMTStore implements AsyncMutable {
         `rangeCacheMaxBytes must be a non-negative integer, got ${String(rangeCacheMaxBytes)}`,
       )
     }
-    if (!Number.isSafeInteger(preloadDepth) || preloadDepth < 0) {
+    if (preloadDepth !== undefined && (!Number.isSafeInteger(preloadDepth) || preloadDepth < 0)) {
       throw new InvalidOptionError(`preloadDepth must be a non-negative integer, got ${String(preloadDepth)}`)
     }
     this.hamt = hamt
@@ -137,7 +141,16 @@ export class ZarrHAMTStore implements AsyncMutable {
       this.#transform === undefined ? 'is the dataset encrypted? open it with SimpleEncryptedZarrHAMTStore' : undefined,
     )
     // A hint: reads that need a node the preload could not load load it themselves and report why.
-    if (hamt.readOnly && preloadDepth > 0) hamt.preload(preloadDepth).catch(() => undefined)
+    if (!hamt.readOnly) return
+    if (preloadDepth === undefined) {
+      // zarr.json is every reader's first question: its nodes tell the tree's shape.
+      hamt
+        .getPointer(ROOT_METADATA)
+        .then(() => hamt.preloadIfShallow(SHALLOW_PRELOAD_BYTES))
+        .catch(() => undefined)
+    } else if (preloadDepth > 0) {
+      hamt.preload(preloadDepth).catch(() => undefined)
+    }
   }
 
   /** Whether writes are refused: the HAMT is read-only. */

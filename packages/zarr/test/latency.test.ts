@@ -7,11 +7,17 @@ import { FakeRecordingCAS } from './fake-cas.js'
 const RAW = 0x55
 
 /** A read-only store of `count` chunk keys over a recording CAS that delays every call. */
-async function dataset(count: number, delayMs: number, options: ConstructorParameters<typeof ZarrHAMTStore>[1]) {
+async function dataset(
+  count: number,
+  delayMs: number,
+  options: ConstructorParameters<typeof ZarrHAMTStore>[1],
+  keyPrefix = '',
+  maxBucketSize = 4,
+) {
   const inner = new InMemoryCAS()
   const writer = await HAMT.fromEntries(
-    Array.from({ length: count }, (_, i) => [`temp/c/${i}`, Uint8Array.of(i & 0xff, i >> 8)] as const),
-    { cas: inner, valuesAreBytes: true },
+    Array.from({ length: count }, (_, i) => [`${keyPrefix}temp/c/${i}`, Uint8Array.of(i & 0xff, i >> 8)] as const),
+    { cas: inner, valuesAreBytes: true, maxBucketSize },
   )
   const cas = new FakeRecordingCAS({ over: inner, delayMs })
   const hamt = await HAMT.build<Uint8Array>({
@@ -49,10 +55,29 @@ describe('latency hiding', () => {
     expect(cas.loads.length - before).toBeLessThanOrEqual(2)
   })
 
-  test('no preload by default; a bad preloadDepth is refused; a failed preload is only a hint', async () => {
-    const { cas } = await dataset(300, 0, {})
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    expect(cas.loads.length).toBe(0)
+  test('by default, level 1 is loaded when zarr.json’s nodes show it is the last and small; 0 loads nothing', async () => {
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 50))
+    const shallow = await dataset(3000, 0, {})
+    await tick()
+    expect(shallow.cas.loads.length).toBeGreaterThan(240) // the root and all of level 1, which holds every bucket
+    const before = shallow.cas.loads.length
+    expect(await shallow.store.get('/temp/c/7')).toEqual(Uint8Array.of(7, 0))
+    expect(shallow.cas.loads.length - before).toBe(1) // the value alone
+    // Long keys: level 1 would take more than 1 MiB, so only zarr.json's nodes are loaded.
+    const long = await dataset(3000, 0, {}, 'x'.repeat(400))
+    await tick()
+    expect(long.cas.loads.length).toBe(2)
+    // A deep tree (bucket size 1): level 1 holds links, so the reads load what they need.
+    const deep = await dataset(3000, 0, {}, '', 1)
+    await tick()
+    expect(deep.cas.loads.length).toBeLessThanOrEqual(3)
+    const off = await dataset(3000, 0, { preloadDepth: 0 })
+    await tick()
+    expect(off.cas.loads.length).toBe(0)
+  })
+
+  test('a bad preloadDepth is refused; a failed preload is only a hint', async () => {
+    const { cas } = await dataset(300, 0, { preloadDepth: 0 })
     const hamt = await HAMT.build<Uint8Array>({ cas, valuesAreBytes: true })
     expect(() => new ZarrHAMTStore(hamt, { preloadDepth: -1 })).toThrow(InvalidOptionError)
     const missing = await HAMT.build<Uint8Array>({
