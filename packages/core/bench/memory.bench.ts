@@ -85,18 +85,29 @@ function print(n: number, rows: Row[]): void {
 }
 
 /**
- * The store's own heap per block (small blocks like scratch chunks and nodes keep their bytes outside
- * the heap), to leave out of the HAMT's figures. Measured once, while the heap is small and quiet.
+ * The store's own memory per block beyond the block's bytes (its table entry, the block's length and
+ * multihash, arena slack), to leave out of the HAMT's figures with the bytes themselves. Measured
+ * once, while the heap is small and quiet.
  */
-async function storeBytesPerBlock(): Promise<number> {
+async function storeOverheadPerBlock(): Promise<number> {
   const probe = new InMemoryCAS()
   const before = heap()
   for (let i = 0; i < 5000; i++) await probe.save(utf8.encode(`chunk ${i} `.repeat(20)), 'dag-cbor')
-  const bytes = (heap() - before) / 5000
+  const bytes = (heap() - before - probe.byteLength) / 5000
   if (probe.blockCount !== 5000) throw new Error('probe lost blocks')
   return bytes
 }
-const perBlock = await storeBytesPerBlock()
+const perBlock = await storeOverheadPerBlock()
+
+/** What `cas` has grown by since `blocks` blocks of `bytes` bytes: not the HAMT's memory. */
+function storeGrowth(cas: InMemoryCAS, since: { blocks: number; bytes: number }): number {
+  return cas.byteLength - since.bytes + (cas.blockCount - since.blocks) * perBlock
+}
+
+/** Where `cas` stands, for {@link storeGrowth}. */
+function storeMark(cas: InMemoryCAS): { blocks: number; bytes: number } {
+  return { blocks: cas.blockCount, bytes: cas.byteLength }
+}
 
 async function benchSize(n: number): Promise<void> {
   const rows: Row[] = []
@@ -116,12 +127,12 @@ async function benchSize(n: number): Promise<void> {
     const start = performance.now()
     for (let i = 0; i < n; i++) await writer.set(keyOf(i), valueFor(i))
     const loaded = heap()
-    const blocksBefore = cas.blockCount
+    const mark = storeMark(cas)
     await writer.makeReadOnly()
     const seconds = (performance.now() - start - gcTime) / 1000
     root = writer.rootNodeId
     // The commit grew the store; that is not the HAMT letting go.
-    const held = loaded - heap() + (cas.blockCount - blocksBefore) * perBlock
+    const held = loaded - heap() + storeGrowth(cas, mark)
     writer = undefined
     rows.push({
       what: 'write: set() all + commit',
@@ -138,11 +149,12 @@ async function benchSize(n: number): Promise<void> {
   // compared with set()'s unbounded one.
   for (const [budget, bytes] of BUDGETS.slice(1)) {
     const blocksBefore = cas.blockCount
+    const mark = storeMark(cas)
     const base = heap()
     let most = 0
     // Sampled from a timer (fromEntries lets timers run), during partitioning and building alike.
     const sample = (): void => {
-      most = Math.max(most, heap() - (cas.blockCount - blocksBefore) * perBlock - base)
+      most = Math.max(most, heap() - storeGrowth(cas, mark) - base)
     }
     const sampler = setInterval(sample, n >= 1_000_000 ? 5000 : 500)
     async function* entries(): AsyncGenerator<readonly [string, Uint8Array]> {
@@ -184,9 +196,9 @@ async function benchSize(n: number): Promise<void> {
     }
     const seconds = (performance.now() - start - gcTime) / 1000
     const loaded = heap()
-    const blocksBeforeCommit = cas.blockCount
+    const mark = storeMark(cas)
     await writer.makeReadOnly()
-    const held = loaded - heap() + (cas.blockCount - blocksBeforeCommit) * perBlock
+    const held = loaded - heap() + storeGrowth(cas, mark)
     writer = undefined
     rows.push({
       what: 'write: set() more into the tree',
@@ -231,7 +243,9 @@ async function benchSize(n: number): Promise<void> {
     })
   }
   print(n, rows)
-  console.log(`tree: ${nodeBlocks.toLocaleString('en-US')} node blocks; store block overhead ~${perBlock.toFixed(0)} B`)
+  console.log(
+    `tree: ${nodeBlocks.toLocaleString('en-US')} node blocks; store overhead ~${perBlock.toFixed(0)} B a block beside its bytes`,
+  )
 }
 
 for (const n of SIZES) await benchSize(n)
