@@ -25,7 +25,10 @@ export interface OpenZarrOptions {
    * are bounded by the CAS alone (KuboCAS: its `concurrency`).
    */
   concurrency?: number
-  /** HAMT layout: levels of nodes loaded in the background on open (`ZarrHAMTStore`'s `preloadDepth`). Default 0. */
+  /**
+   * HAMT layout: levels of nodes loaded in the background on open (`ZarrHAMTStore`'s `preloadDepth`). By
+   * default, level 1 when `zarr.json`'s nodes show it is the tree's last level and small.
+   */
   preloadDepth?: number
   /** Sharded layout: shards loaded in the background on open (`ShardedZarrStore`'s `prefetchShards`). Default 8. */
   prefetchShards?: number
