@@ -3,7 +3,6 @@
  * file-structure checks can catch a lying structure.
  */
 import { CID } from '@hamt/core'
-import { CarWriter } from '@ipld/car/writer'
 import * as dagCbor from '@ipld/dag-cbor'
 import * as dagPb from '@ipld/dag-pb'
 import { UnixFS } from 'ipfs-unixfs'
@@ -12,6 +11,7 @@ import { identity } from 'multiformats/hashes/identity'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { InvalidResponseError, KuboCAS } from '../src/index.js'
+import { carOf } from './helpers.js'
 import { FakeHostileGateway } from './hostile-gateway.js'
 
 interface Block {
@@ -37,18 +37,6 @@ async function fileNode(
   })
   const bytes = dagPb.encode({ Data: unixfs.marshal(), Links: links.map((Hash) => ({ Hash })) })
   return { cid: CID.createV1(0x70, await sha256.digest(bytes)), bytes }
-}
-
-async function car(root: CID, blocks: Block[]): Promise<Buffer> {
-  const { writer, out } = CarWriter.create([root as never])
-  const parts: Uint8Array[] = []
-  const collected = (async () => {
-    for await (const part of out) parts.push(part)
-  })()
-  for (const block of blocks) await writer.put(block as never)
-  await writer.close()
-  await collected
-  return Buffer.concat(parts)
 }
 
 let gateway: FakeHostileGateway
@@ -82,18 +70,18 @@ describe('hand-built UnixFS files', () => {
   it('a two-level file with inline data and an identity leaf reads whole and in ranges', async () => {
     const { hello, world, middle, root } = await sample()
     // The middle node is sent twice: a duplicate is harmless.
-    answer = await car(root.cid, [root, hello, middle, world, middle])
+    answer = await carOf(root.cid, [root, hello, middle, world, middle])
     expect(new TextDecoder().decode(await cas().load(root.cid))).toBe('<<hello world!')
-    answer = await car(root.cid, [root, middle, world])
+    answer = await carOf(root.cid, [root, middle, world])
     expect(new TextDecoder().decode(await cas().load(root.cid, { offset: 9, length: 4 }))).toBe('orld')
-    answer = await car(root.cid, [root])
+    answer = await carOf(root.cid, [root])
     expect(new TextDecoder().decode(await cas().load(root.cid, { offset: 0, length: 2 }))).toBe('<<')
   })
 
   it('a leaf whose size is not what its parent says is refused', async () => {
     const hello = await raw(text('hello '))
     const root = await fileNode([hello.cid], [7])
-    answer = await car(root.cid, [root, hello])
+    answer = await carOf(root.cid, [root, hello])
     const error = await cas()
       .load(root.cid)
       .catch((e: unknown) => e)
@@ -104,27 +92,27 @@ describe('hand-built UnixFS files', () => {
   it('a middle node whose size is not what its parent says is refused', async () => {
     const { hello, world, middle } = await sample()
     const root = await fileNode([hello.cid, middle.cid], [6, 9])
-    answer = await car(root.cid, [root, hello, middle, world])
+    answer = await carOf(root.cid, [root, hello, middle, world])
     await expect(cas().load(root.cid)).rejects.toThrow('holds 6 bytes, its parent says 9')
   })
 
   it('links and block sizes that do not match are refused', async () => {
     const hello = await raw(text('hello '))
     const root = await fileNode([hello.cid, hello.cid], [6])
-    answer = await car(root.cid, [root, hello])
+    answer = await carOf(root.cid, [root, hello])
     await expect(cas().load(root.cid)).rejects.toThrow('has 2 links but 1 block sizes')
   })
 
   it('a directory is not a file', async () => {
     const root = await fileNode([], [], { type: 'directory' })
-    answer = await car(root.cid, [root])
+    answer = await carOf(root.cid, [root])
     await expect(cas().load(root.cid)).rejects.toThrow('is a UnixFS directory, not a file')
   })
 
   it('a dag-pb block without UnixFS data is refused', async () => {
     const bytes = dagPb.encode({ Links: [] })
     const root = { cid: CID.createV1(0x70, await sha256.digest(bytes)), bytes }
-    answer = await car(root.cid, [root])
+    answer = await carOf(root.cid, [root])
     await expect(cas().load(root.cid)).rejects.toThrow('is not a UnixFS node')
   })
 
@@ -132,13 +120,13 @@ describe('hand-built UnixFS files', () => {
     const bytes = dagCbor.encode({ not: 'a file' })
     const child = { cid: CID.createV1(0x71, await sha256.digest(bytes)), bytes }
     const root = await fileNode([child.cid], [bytes.length])
-    answer = await car(root.cid, [root, child])
+    answer = await carOf(root.cid, [root, child])
     await expect(cas().load(root.cid)).rejects.toThrow('neither raw nor dag-pb')
   })
 
   it('a CAR without the root block is refused', async () => {
     const { root } = await sample()
-    answer = await car(root.cid, [])
+    answer = await carOf(root.cid, [])
     const error = await cas()
       .load(root.cid)
       .catch((e: unknown) => e)
@@ -151,7 +139,7 @@ describe('hand-built UnixFS files', () => {
     // sha3-256 (0x16): a valid multihash, but not one KuboCAS can check.
     const odd = CID.createV1(0x55, createDigest(0x16, new Uint8Array(32)))
     const root = await fileNode([odd], [hello.length])
-    answer = await car(root.cid, [root, { cid: odd, bytes: hello }])
+    answer = await carOf(root.cid, [root, { cid: odd, bytes: hello }])
     await expect(cas().load(root.cid)).rejects.toMatchObject({ code: 'ERR_UNVERIFIABLE' })
   })
 })

@@ -4,7 +4,6 @@
  */
 import { BlockNotFoundError, blake3Hasher, blake3HashFn, CID, HAMT, InvalidOptionError } from '@hamt/core'
 import { CarBlockIterator } from '@ipld/car/iterator'
-import { CarWriter } from '@ipld/car/writer'
 import * as dagCbor from '@ipld/dag-cbor'
 import * as dagPb from '@ipld/dag-pb'
 import { create as createDigest } from 'multiformats/hashes/digest'
@@ -20,7 +19,7 @@ import {
   UnverifiableError,
 } from '../src/index.js'
 import { FaultProxy, type SeenRequest } from './fault-proxy.js'
-import { randomBytes, sameBytes } from './helpers.js'
+import { carOf, randomBytes, sameBytes } from './helpers.js'
 import { FakeHostileGateway } from './hostile-gateway.js'
 
 const rpcUrl = inject('ipfsRpcUrl')
@@ -77,19 +76,6 @@ async function chainOf(cas: KuboCAS, from: CID, key: string): Promise<Block[]> {
     cid = Array.isArray(slot) ? (CID.asCID(slot[0]) ?? undefined) : undefined
   }
   return out
-}
-
-/** A CAR of `blocks` with `roots` in its header. */
-async function carOf(roots: CID[], blocks: Block[]): Promise<Buffer> {
-  const { writer, out } = CarWriter.create(roots as never)
-  const parts: Uint8Array[] = []
-  const collected = (async () => {
-    for await (const part of out) parts.push(part)
-  })()
-  for (const block of blocks) await writer.put(block as never)
-  await writer.close()
-  await collected
-  return Buffer.concat(parts)
 }
 
 async function blocksOf(car: Uint8Array): Promise<Block[]> {

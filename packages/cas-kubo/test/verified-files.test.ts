@@ -1,6 +1,5 @@
 import type { CID } from '@hamt/core'
 import { CarBlockIterator } from '@ipld/car/iterator'
-import { CarWriter } from '@ipld/car/writer'
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
 import {
   IntegrityError,
@@ -10,7 +9,7 @@ import {
   ResponseTooLargeError,
 } from '../src/index.js'
 import { FaultProxy } from './fault-proxy.js'
-import { randomBytes, sameBytes } from './helpers.js'
+import { carOf, randomBytes, sameBytes } from './helpers.js'
 
 const rpcUrl = inject('ipfsRpcUrl')
 const gatewayUrl = inject('ipfsGatewayUrl')
@@ -41,19 +40,6 @@ async function blocksOf(car: Uint8Array): Promise<Array<{ cid: CID; bytes: Uint8
   const blocks: Array<{ cid: CID; bytes: Uint8Array }> = []
   for await (const block of await CarBlockIterator.fromBytes(car)) blocks.push(block as never)
   return blocks
-}
-
-/** A CAR of `blocks` with `root`. */
-async function carOf(root: CID, blocks: Array<{ cid: CID; bytes: Uint8Array }>): Promise<Buffer> {
-  const { writer, out } = CarWriter.create([root as never])
-  const parts: Uint8Array[] = []
-  const collected = (async () => {
-    for await (const part of out) parts.push(part)
-  })()
-  for (const block of blocks) await writer.put(block as never)
-  await writer.close()
-  await collected
-  return Buffer.concat(parts)
 }
 
 describe('UnixFS files (values over 1 MiB) are read as CARs and checked block by block', () => {

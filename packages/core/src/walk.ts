@@ -1,60 +1,78 @@
+import type { CID } from 'multiformats/cid'
 import { CidSet } from './cid-key.js'
 import { InvalidNodeError } from './errors.js'
 import type { StoredContext } from './lookup.js'
-import type { Bucket, BucketView } from './node.js'
-import { HamtNode, isEmptyNode } from './node.js'
+import type { BucketView } from './node.js'
+import { HamtNode, isEmptyNode, SLOT_COUNT } from './node.js'
 import { BUCKET, isEmptyStored, LINK, linkCid, StoredBucket, type StoredNode, slotKind } from './stored-node.js'
 import type { TreeContext } from './tree-context.js'
 
-/**
- * Every bucket under `node`, depth first. A node's children are requested together before the walk
- * descends, so a slow store loads them in parallel. A CID met twice (a cycle, or a DAG bomb's shared
- * child) ends the walk with an {@link InvalidNodeError} naming it: an honest tree never links one
- * node from two places, except an empty one, which holds nothing to walk.
- */
-export async function* walkBuckets(node: HamtNode, ctx: TreeContext, seen = new CidSet()): AsyncGenerator<Bucket> {
-  if (node.cid !== undefined && !seen.add(node.cid) && !isEmptyNode(node)) {
-    throw new InvalidNodeError(node.cid, 'it is linked from more than one place in the tree (a cycle or a DAG bomb)')
-  }
-  const children: (HamtNode | Promise<HamtNode>)[] = []
-  try {
-    for (let index = 0; index < node.slots.length; index++) {
-      const slot = node.slots[index]
-      if (slot === undefined) continue
-      if (slot instanceof Map) yield slot
-      else children.push(slot instanceof HamtNode ? slot : ctx.child(node, index, slot))
-    }
-  } finally {
-    // Settle every prefetch, so a failure or an early return cannot leave rejections nobody awaits.
-    for (const child of children) if (child instanceof Promise) child.catch(() => {})
-  }
-  for (const child of children) yield* walkBuckets(child instanceof HamtNode ? child : await child, ctx, seen)
+/** A node as a walk reads it: its CID (when it has one), whether it is empty, its buckets and children. */
+interface WalkedNode<N> {
+  cid: CID | undefined
+  empty: boolean
+  buckets: BucketView[]
+  /** Children in slot order: loaded, or loads already under way (so a slow store loads them in parallel). */
+  children: (N | Promise<N>)[]
 }
 
 /**
- * {@link walkBuckets} over a read-only tree, whose nodes are read in place: each bucket is read as
- * the walk reaches it, its keys and CIDs made only when asked for.
+ * Every bucket under `node`, depth first, each node's own before its children's. A CID met twice (a
+ * cycle, or a DAG bomb's shared child) ends the walk with an {@link InvalidNodeError} naming it: an
+ * honest tree never links one node from two places, except an empty one, which holds nothing to walk.
  */
-export async function* walkStoredBuckets(
-  node: StoredNode,
-  ctx: StoredContext,
-  seen = new CidSet(),
-): AsyncGenerator<BucketView> {
-  if (!seen.add(node.cid) && !isEmptyStored(node)) {
-    throw new InvalidNodeError(node.cid, 'it is linked from more than one place in the tree (a cycle or a DAG bomb)')
-  }
-  const children: (StoredNode | Promise<StoredNode>)[] = []
+async function* walk<N>(node: N, read: (node: N) => WalkedNode<N>, seen: CidSet): AsyncGenerator<BucketView> {
+  const { cid, empty, buckets, children } = read(node)
   try {
-    for (let index = 0; index < 256; index++) {
-      const kind = slotKind(node, index)
-      if (kind === BUCKET) yield new StoredBucket(node, index)
-      else if (kind === LINK) children.push(ctx.cached(node, index) ?? ctx.child(node, index, linkCid(node, index)))
+    if (cid !== undefined && !seen.add(cid) && !empty) {
+      throw new InvalidNodeError(cid, 'it is linked from more than one place in the tree (a cycle or a DAG bomb)')
     }
+    yield* buckets
   } finally {
     // Settle every prefetch, so a failure or an early return cannot leave rejections nobody awaits.
     for (const child of children) if (child instanceof Promise) child.catch(() => {})
   }
-  for (const child of children) yield* walkStoredBuckets(child instanceof Promise ? await child : child, ctx, seen)
+  for (const child of children) yield* walk(child instanceof Promise ? await child : child, read, seen)
+}
+
+/** {@link walk} over a write-mode tree (or a snapshot of one): loaded children, and `ctx` for the rest. */
+export function walkBuckets(node: HamtNode, ctx: TreeContext): AsyncGenerator<BucketView> {
+  return walk<HamtNode>(
+    node,
+    (at) => {
+      const buckets: BucketView[] = []
+      const children: (HamtNode | Promise<HamtNode>)[] = []
+      for (let index = 0; index < at.slots.length; index++) {
+        const slot = at.slots[index]
+        if (slot === undefined) continue
+        if (slot instanceof Map) buckets.push(slot)
+        else children.push(slot instanceof HamtNode ? slot : ctx.child(at, index, slot))
+      }
+      return { cid: at.cid, empty: isEmptyNode(at), buckets, children }
+    },
+    new CidSet(),
+  )
+}
+
+/**
+ * {@link walk} over a read-only tree, whose nodes are read in place: a bucket's keys and CIDs are made
+ * only when asked for.
+ */
+export function walkStoredBuckets(node: StoredNode, ctx: StoredContext): AsyncGenerator<BucketView> {
+  return walk<StoredNode>(
+    node,
+    (at) => {
+      const buckets: BucketView[] = []
+      const children: (StoredNode | Promise<StoredNode>)[] = []
+      for (let index = 0; index < SLOT_COUNT; index++) {
+        const kind = slotKind(at, index)
+        if (kind === BUCKET) buckets.push(new StoredBucket(at, index))
+        else if (kind === LINK) children.push(ctx.cached(at, index) ?? ctx.child(at, index, linkCid(at, index)))
+      }
+      return { cid: at.cid, empty: isEmptyStored(at), buckets, children }
+    },
+    new CidSet(),
+  )
 }
 
 /**
