@@ -1,5 +1,5 @@
 import { KuboCAS } from '@hamt/cas-kubo'
-import type { ByteRange, CallOptions, CID, ContentAddressedStore } from '@hamt/core'
+import type { Block, ByteRange, CallOptions, CID, ContentAddressedStore } from '@hamt/core'
 
 /** The gateway URLs in the gateway box: one or several, separated by spaces, commas or new lines. */
 export function parseGateways(text: string): string[] {
@@ -20,7 +20,8 @@ export interface GatewayReaderOptions {
 /**
  * A read-only store over one or several gateways: one trustless `KuboCAS` (every block checked
  * against its CID, so any gateway is safe) that sets a failing or slow gateway aside and asks the
- * next, and tells the page's silence watchdog whenever a block arrives.
+ * next, and tells the page's silence watchdog whenever a block arrives. It passes on `loadPath`, so
+ * the viewer reads a key's chain of HAMT nodes in one request as any reader does.
  */
 export class GatewayReader implements ContentAddressedStore {
   readonly gateways: string[]
@@ -48,6 +49,16 @@ export class GatewayReader implements ContentAddressedStore {
     const bytes = await this.#cas.load(id, range, options)
     this.#onBlock?.()
     return bytes
+  }
+
+  /**
+   * A block and the blocks on an IPLD path below it in one request (a gateway's path CAR, each block
+   * checked): how a HAMT reads a key's whole chain of nodes in one round trip.
+   */
+  async loadPath(root: CID, path: readonly string[], options?: CallOptions): Promise<readonly Block[]> {
+    const blocks = await this.#cas.loadPath(root, path, options)
+    this.#onBlock?.()
+    return blocks
   }
 
   /** Aborts every request in flight. */

@@ -137,6 +137,7 @@ async function open(cid: string, initial: Initial = {}, key?: DatasetKey): Promi
     dataset = opened
     showDataset(opened, initial)
     await render(true)
+    opened.warmIndex()
   } catch (raw) {
     w.stop()
     if (openWatch !== w) return

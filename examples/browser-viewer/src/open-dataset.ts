@@ -62,6 +62,13 @@ export interface ViewerDataset {
   readMap(name: string, t: number, options?: ReadOptions): Promise<Float32Array | Float64Array>
   /** One cell's values at every time step. */
   readSeries(name: string, row: number, col: number, options?: ReadOptions): Promise<Float32Array | Float64Array>
+  /**
+   * Loads the rest of a HAMT dataset's index (its last level of nodes, when that is small) in the
+   * background, so later maps and time series wait for their chunks alone. Called once the first map
+   * is drawn: started at open, its requests would queue ahead of the map's on a gateway that speaks
+   * HTTP/1.1 (a local Kubo), where a browser opens six connections a host.
+   */
+  warmIndex(): void
   /** Stops every request in flight. */
   close(): Promise<void>
 }
@@ -117,6 +124,9 @@ export interface OpenOptions {
 
 const CODEC_NAME = 'xchacha20poly1305'
 /** zarrita's codecs that are downloaded when first used (WebAssembly): worth a word in the status line. */
+/** The most of a HAMT's index that {@link ViewerDataset.warmIndex} loads, in blocks (the store's default). */
+const INDEX_BYTES = 1024 * 1024
+
 const DOWNLOADED_CODECS = new Set(['zstd', 'blosc', 'lz4', 'numcodecs.zstd', 'numcodecs.blosc', 'numcodecs.lz4'])
 
 /**
@@ -140,7 +150,8 @@ export async function openDataset(cidText: string, options: OpenOptions): Promis
     const transform =
       key?.kind !== 'store' ? undefined : encryptionTransform({ encryptionKey: key.encryptionKey, header: key.header })
     const { layout, store: base } = await abortable(
-      openZarrWithLayout(cas, root, transform === undefined ? {} : { transform }),
+      // The index is warmed after the first map instead (see warmIndex).
+      openZarrWithLayout(cas, root, transform === undefined ? { preloadDepth: 0 } : { preloadDepth: 0, transform }),
       signal,
     )
     onStep('metadata')
@@ -250,6 +261,9 @@ export async function openDataset(cidText: string, options: OpenOptions): Promis
         .filter((name) => text(attrs[name]) !== '')
         .map((name) => [name, text(attrs[name])]),
       variables,
+      warmIndex() {
+        if ('hamt' in base) base.hamt.preloadIfShallow(INDEX_BYTES).catch(() => undefined)
+      },
       grid(name) {
         const grid = grids.get(name)
         if (grid === undefined) throw new Error(`no variable ${name}`)

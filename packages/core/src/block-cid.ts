@@ -1,6 +1,6 @@
 import { CID } from 'multiformats/cid'
 import { Digest } from 'multiformats/hashes/digest'
-import { blake3Into } from '#blake3'
+import { blake3Into } from './blake3/index.js'
 import type { Codec } from './cas.js'
 
 const CODEC_CODES: Readonly<Record<Codec, number>> = { raw: 0x55, 'dag-cbor': 0x71 }

@@ -1,5 +1,5 @@
 import { from } from 'multiformats/hashes/hasher'
-import { blake3, blake3Text, blake3TextView } from '#blake3'
+import { blake3, blake3Text, blake3TextView, blake3View } from './blake3/index.js'
 import { InvalidOptionError } from './errors.js'
 
 /**
@@ -14,8 +14,8 @@ export const blake3HashFn: HashFn = blake3
 const utf8 = new TextEncoder()
 
 /**
- * The hash of a key: `hashFn` of its UTF-8 bytes. The default BLAKE3 hashes the text directly (in Node,
- * straight from the string into WebAssembly memory), which skips making the bytes.
+ * The hash of a key: `hashFn` of its UTF-8 bytes. The default BLAKE3 hashes a short ASCII key straight
+ * from the string, which skips making the bytes.
  *
  * @throws {InvalidOptionError} when a custom `hashFn` returns something other than a non-empty `Uint8Array`.
  */
@@ -25,13 +25,14 @@ export function hashKey(hashFn: HashFn, key: string): Uint8Array {
 }
 
 /**
- * The hash of a key given as its UTF-8 bytes (as a node block holds it). A custom `hashFn` gets a copy,
+ * The hash of a key given as its UTF-8 bytes (as a node block holds it). The default hash's answer may
+ * be a view that the next hash overwrites, as with {@link hashKeyView}. A custom `hashFn` gets a copy,
  * so it cannot change the block.
  *
  * @throws {InvalidOptionError} when a custom `hashFn` returns something other than a non-empty `Uint8Array`.
  */
 export function hashKeyBytes(hashFn: HashFn, key: Uint8Array): Uint8Array {
-  return hashFn === blake3HashFn ? blake3(key) : checkedHash(hashFn(key.slice()))
+  return hashFn === blake3HashFn ? blake3View(key) : checkedHash(hashFn(key.slice()))
 }
 
 function checkedHash(hash: Uint8Array): Uint8Array {

@@ -1,5 +1,5 @@
 export { CID } from 'multiformats/cid'
-export { blake3Implementation } from '#blake3'
+export { blake3Implementation } from './blake3/index.js'
 export { blake3Cid } from './block-cid.js'
 export {
   type Block,

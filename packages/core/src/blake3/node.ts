@@ -39,19 +39,6 @@ class WasmBlake3 {
     return this.#hash(at, data.length)
   }
 
-  /**
-   * Hashes the UTF-8 bytes of `text` into the digest place; returns its view. Short ASCII text (the
-   * usual key) is written straight into wasm memory, with no bytes made for it in JavaScript.
-   */
-  hashText(text: string): Uint8Array {
-    const length = text.length
-    if (length > 64 || !isAscii(text)) return this.hashBytes(utf8.encode(text))
-    const at = this.#alloc(length)
-    const memory = this.#memory
-    for (let i = 0; i < length; i++) memory[at + i] = text.charCodeAt(i)
-    return this.#hash(at, length)
-  }
-
   #alloc(length: number): number {
     const at = this.#wasm.__wbindgen_malloc(length)
     if (this.#memory.byteLength === 0) this.#remap()
@@ -68,13 +55,6 @@ class WasmBlake3 {
     this.#memory = new Uint8Array(this.#wasm.memory.buffer)
     this.#digest = this.#memory.subarray(this.#out, this.#out + 32)
   }
-}
-
-const utf8 = new TextEncoder()
-
-function isAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false
-  return true
 }
 
 // The module reads its .wasm file next to itself at run time, which a bundled script (esbuild,
@@ -104,32 +84,13 @@ function loadWasm(): WasmBlake3 | undefined {
 
 const wasm = loadWasm()
 
-/** Which implementation hashes here: `'wasm'` (blake3-wasm) or `'js'` (@noble/hashes, the fallback). */
+/**
+ * Which library hashes input over 64 bytes here: `'wasm'` (blake3-wasm) or `'js'` (@noble/hashes,
+ * where the WebAssembly cannot load). Shorter input is hashed in one block by one-block.ts.
+ */
 export const blake3Implementation: 'wasm' | 'js' = wasm === undefined ? 'js' : 'wasm'
 
-/** 32-byte BLAKE3 digest (WebAssembly, synchronous in Node; JavaScript where the wasm cannot load). */
-export function blake3(data: Uint8Array): Uint8Array<ArrayBuffer> {
-  if (wasm === undefined) return nobleBlake3(data) as Uint8Array<ArrayBuffer>
-  return wasm.hashBytes(data).slice()
-}
-
-/** Writes the 32-byte BLAKE3 digest of `data` into `out`. */
-export function blake3Into(data: Uint8Array, out: Uint8Array): void {
-  if (wasm === undefined) out.set(nobleBlake3(data))
-  else out.set(wasm.hashBytes(data))
-}
-
-/** 32-byte BLAKE3 digest of the UTF-8 bytes of `text`. */
-export function blake3Text(text: string): Uint8Array<ArrayBuffer> {
-  if (wasm === undefined) return nobleBlake3(utf8.encode(text)) as Uint8Array<ArrayBuffer>
-  return wasm.hashText(text).slice()
-}
-
-/**
- * {@link blake3Text} without a copy: in Node, a view of the digest's place in wasm memory, which the
- * next hash overwrites. For reading the digest before anything else can hash.
- */
-export function blake3TextView(text: string): Uint8Array {
-  if (wasm === undefined) return nobleBlake3(utf8.encode(text))
-  return wasm.hashText(text)
+/** The 32-byte BLAKE3 digest of `data` from the library: a view that the next hash may overwrite. */
+export function libraryDigest(data: Uint8Array): Uint8Array {
+  return wasm === undefined ? nobleBlake3(data) : wasm.hashBytes(data)
 }
