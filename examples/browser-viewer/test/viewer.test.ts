@@ -386,6 +386,22 @@ describe('a dataset on the gateway', () => {
     await page.close()
   })
 
+  test("reads a HAMT key's chain of nodes in one request (a path CAR), as every reader does", async () => {
+    const { page, pageErrors } = await newPage()
+    const urls: string[] = []
+    page.on('request', (request) => {
+      if (request.url().startsWith(node.gatewayUrl)) urls.push(request.url().slice(node.gatewayUrl.length))
+    })
+    await page.goto(link({ gateway: node.gatewayUrl, cid: roots.hamt.toString(), variable: 'temperature', t: '1' }))
+    await waitForMap(page, 'temperature', 1)
+    // The first request opens the dataset: the root with zarr.json's chain, /ipfs/{root}/{slot}/0/….
+    const pathCars = urls.filter((url) => /^\/ipfs\/[^/?]+\/\d+\/0[/?]/.test(url) && url.includes('format=car'))
+    expect(pathCars.length).toBeGreaterThan(0)
+    expect(urls[0]).toMatch(new RegExp(`^/ipfs/${roots.hamt.toString()}/\\d+/0`))
+    expect(pageErrors).toEqual([])
+    await page.close()
+  })
+
   test('a sharded dataset opens and draws the same map', async () => {
     const { page, pageErrors } = await newPage()
     await page.goto(link({ gateway: node.gatewayUrl, cid: roots.sharded.toString(), variable: 'temperature', t: '5' }))
