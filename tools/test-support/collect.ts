@@ -4,3 +4,15 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   for await (const item of items) out.push(item)
   return out
 }
+
+/** Every chunk of a byte stream (a CAR writer's output, a response body), joined into one array. */
+export async function concatBytes(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const parts = await collect(chunks)
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.byteLength, 0))
+  let at = 0
+  for (const part of parts) {
+    out.set(part, at)
+    at += part.byteLength
+  }
+  return out
+}

@@ -18,22 +18,13 @@ import { UnixFS } from 'ipfs-unixfs'
 import { CID as MfCID } from 'multiformats/cid'
 import * as zarr from 'zarrita'
 /** All of an async iterable. */
-import { collect } from '../../../tools/test-support/collect.js'
+import { collect, concatBytes } from '../../../tools/test-support/collect.js'
 import type { BlockPutter } from '../src/index.js'
 
 export { collect }
 
 /** The chunks of a byte stream, joined. */
-export async function concat(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const parts = await collect(chunks)
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0))
-  let at = 0
-  for (const part of parts) {
-    out.set(part, at)
-    at += part.length
-  }
-  return out
-}
+export const concat = concatBytes
 
 /** A HAMT of `count` keys with small DAG-CBOR values. */
 export async function hamtDataset(cas: ContentAddressedStore, count: number): Promise<CID> {

@@ -2,6 +2,8 @@ import { CarWriter } from '@ipld/car'
 import { equals } from 'multiformats/bytes'
 import type { CID } from 'multiformats/cid'
 
+import { concatBytes } from '../../../tools/test-support/collect.js'
+
 export { randomBytes } from '../../../tools/test-support/random-bytes.js'
 
 /** Byte equality without a deep-equality walk (which takes seconds on megabytes). */
@@ -12,13 +14,10 @@ export function sameBytes(actual: Uint8Array, expected: Uint8Array): boolean {
 /** A CAR (v1) with `roots` in its header and `blocks`, in order, as a gateway would send it. */
 export async function carOf(roots: CID | CID[], blocks: Array<{ cid: CID; bytes: Uint8Array }>): Promise<Buffer> {
   const { writer, out } = CarWriter.create((Array.isArray(roots) ? roots : [roots]) as never)
-  const parts: Uint8Array[] = []
   // The writer only moves on when its output is read: collect it while putting.
-  const collected = (async () => {
-    for await (const part of out) parts.push(part)
-  })()
+  const car = concatBytes(out)
   for (const block of blocks) await writer.put(block as never)
   await writer.close()
-  await collected
-  return Buffer.concat(parts)
+  const bytes = await car
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
