@@ -1,5 +1,6 @@
 import type { CID } from 'multiformats/cid'
-import { encodeNode, HamtNode } from './node.js'
+import { HamtNode } from './node.js'
+import { encodeNode } from './node-encoder.js'
 
 /**
  * Saves every changed node under `node`, children before parents (a parent's block holds its

@@ -1,6 +1,9 @@
 import type { CID } from 'multiformats/cid'
+import { bucketSize, findEntry, nonAsciiBytes } from './bucket-bytes.js'
+import { type BucketEntry, bucketEntries, putEntry, writeBucket } from './bucket-writer.js'
 import { HashCollisionError } from './errors.js'
-import { type Bucket, entryMemory, HamtNode, nodeMemory } from './node.js'
+import { HamtNode, nodeMemory } from './node.js'
+import { cidEnd, cidStart } from './node-bytes.js'
 import type { TreeContext } from './tree-context.js'
 
 /**
@@ -19,8 +22,7 @@ import type { TreeContext } from './tree-context.js'
  * `hash` may be a view that the next hash overwrites (the hasher's output): it is read only while
  * the insert runs synchronously, and copied before anything that may hash (a spill, a load).
  *
- * @returns an estimate of the memory the insert added (see {@link HamtNode.size}); `0` when the key
- * already pointed to `value` (nothing changed).
+ * @returns an estimate of the memory the insert added (see {@link HamtNode.size}).
  */
 export function insertEntry(
   root: HamtNode,
@@ -44,27 +46,28 @@ function insertFrom(
   ctx: TreeContext,
   signal: AbortSignal | undefined,
 ): number | Promise<number> {
-  let added = entryMemory(key)
+  let added = 0
   for (; ; depth++) {
     const index = hash[depth]
     if (index === undefined) throw new HashCollisionError([key], ctx.maxBucketSize)
     const slot = node.slots[index]
     if (slot === undefined) {
-      const bucket: Bucket = new Map()
-      node.slots[index] = bucket.set(key, value)
+      added = putEntry(node, index, key, value.bytes)
+      node.size += added
       break
     }
-    if (slot instanceof Map) {
-      const previous = slot.get(key)
-      if (previous?.equals(value)) return 0
-      if (previous !== undefined || slot.size < ctx.maxBucketSize) {
-        slot.set(key, value)
+    if (typeof slot === 'number') {
+      const link = findEntry(node.data, slot, key, nonAsciiBytes(key))
+      if (link >= 0 && sameCid(node.data, link, value.bytes)) return 0
+      if (link >= 0 || bucketSize(node.data, slot) < ctx.maxBucketSize) {
+        added = putEntry(node, index, key, value.bytes)
+        node.size += added
       } else {
         // A bucket written with a larger maxBucketSize may hold more than ours: it all moves down.
         hash = hash.slice()
-        const subtree = spill(slot, { key, hash, value }, depth + 1, ctx)
+        const subtree = spill(node, index, { key, hash, cid: value.bytes }, depth + 1, ctx)
         node.slots[index] = subtree
-        added += subtreeMemory(subtree)
+        added = subtreeMemory(subtree)
       }
       break
     }
@@ -105,15 +108,24 @@ function subtreeMemory(node: HamtNode): number {
   return total
 }
 
-interface Entry {
-  key: string
-  hash: Uint8Array
-  value: CID
+/** Whether the link at `link` in `data` is to the CID whose bytes are `cid`. */
+function sameCid(data: Uint8Array, link: number, cid: Uint8Array): boolean {
+  const start = cidStart(data, link)
+  if (cidEnd(data, link) - start !== cid.length) return false
+  for (let i = 0; i < cid.length; i++) if (data[start + i] !== cid[i]) return false
+  return true
 }
 
-function spill(bucket: Bucket, added: Entry, depth: number, ctx: TreeContext): HamtNode {
+interface Entry extends BucketEntry {
+  readonly hash: Uint8Array
+}
+
+/** The canonical subtree at `depth` of the bucket in slot `index` of `node` and `added`. */
+function spill(node: HamtNode, index: number, added: Entry, depth: number, ctx: TreeContext): HamtNode {
   const entries: Entry[] = [added]
-  for (const [key, value] of bucket) entries.push({ key, hash: ctx.hashKey(key), value })
+  for (const { key, cid } of bucketEntries(node.data, node.slots[index] as number)) {
+    entries.push({ key, cid, hash: ctx.hashKey(key) })
+  }
   return buildSubtree(entries, depth, ctx.maxBucketSize)
 }
 
@@ -134,10 +146,8 @@ function buildSubtree(entries: readonly Entry[], depth: number, maxBucketSize: n
   }
   const node = new HamtNode(undefined, undefined, 0, (entries[0] as Entry).hash.slice(0, depth))
   for (const [index, group] of groups) {
-    node.slots[index] =
-      group.length <= maxBucketSize
-        ? new Map(group.map((e) => [e.key, e.value]))
-        : buildSubtree(group, depth + 1, maxBucketSize)
+    if (group.length <= maxBucketSize) writeBucket(node, index, group)
+    else node.slots[index] = buildSubtree(group, depth + 1, maxBucketSize)
   }
   node.size = nodeMemory(node)
   return node

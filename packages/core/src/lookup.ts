@@ -1,6 +1,8 @@
 import type { CID } from 'multiformats/cid'
+import { findEntry, nonAsciiBytes } from './bucket-bytes.js'
 import { HamtNode } from './node.js'
-import { BUCKET, EMPTY, findInBucket, linkCid, type StoredNode, slotKind } from './stored-node.js'
+import { cidAt, cidEnd, cidStart, copiedCid } from './node-bytes.js'
+import { BUCKET, EMPTY, linkCid, type StoredNode, slotKind } from './stored-node.js'
 import type { TreeContext } from './tree-context.js'
 
 /**
@@ -22,7 +24,12 @@ export function lookup(
     if (index === undefined) return undefined
     const slot = node.slots[index]
     if (slot === undefined) return undefined
-    if (slot instanceof Map) return slot.get(key)
+    if (typeof slot === 'number') {
+      const data = node.data
+      const link = findEntry(data, slot, key, nonAsciiBytes(key))
+      // A copy: the node's arena is not to be kept alive by a CID handed out.
+      return link < 0 ? undefined : copiedCid(data, cidStart(data, link), cidEnd(data, link))
+    }
     const child = slot instanceof HamtNode ? slot : ctx.child(node, index, slot)
     if (child instanceof Promise) {
       const next = depth + 1
@@ -61,7 +68,11 @@ export function lookupStored(
     if (index === undefined) return undefined
     const kind = slotKind(node, index)
     if (kind === EMPTY) return undefined
-    if (kind === BUCKET) return findInBucket(node, index, key, nonAsciiBytes(key))
+    if (kind === BUCKET) {
+      // A view of the block, not a copy: `getPointer` detaches what it hands out.
+      const link = findEntry(node.bytes, node.starts[index] as number, key, nonAsciiBytes(key))
+      return link < 0 ? undefined : cidAt(node.bytes, link)
+    }
     const cached = ctx.cached(node, index)
     if (cached !== undefined) {
       node = cached
@@ -74,12 +85,4 @@ export function lookupStored(
     }
     node = child
   }
-}
-
-const utf8 = new TextEncoder()
-
-/** The UTF-8 bytes of a key that is not all ASCII; `undefined` for ASCII, compared as it is. */
-function nonAsciiBytes(key: string): Uint8Array | undefined {
-  for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) > 0x7f) return utf8.encode(key)
-  return undefined
 }

@@ -55,6 +55,25 @@ export function cidOf(view: Uint8Array): CID {
   return CID.decode(view)
 }
 
+// CIDs handed out are copied into a shared slab: a caller keeping one keeps 64 KiB at most, never a
+// node's block; and cborg's or a block's own small buffers would cost V8 about 200 bytes apiece.
+const SLAB_SIZE = 64 * 1024
+let slab = new Uint8Array(SLAB_SIZE)
+let used = 0
+
+/** The CID whose bytes are `bytes[start..end)`, copied into the shared slab (see {@link cidOf}). */
+export function copiedCid(bytes: Uint8Array, start: number, end: number): CID {
+  const length = end - start
+  if (used + length > SLAB_SIZE) {
+    slab = new Uint8Array(SLAB_SIZE)
+    used = 0
+  }
+  const copy = slab.subarray(used, used + length)
+  for (let i = 0; i < length; i++) copy[i] = bytes[start + i] as number
+  used += length
+  return cidOf(copy)
+}
+
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true })
 
 /** The text key whose head is at `at` (UTF-8, checked; a leading U+FEFF is part of the key). */
@@ -90,4 +109,9 @@ export function keyAt(bytes: Uint8Array, at: number): string {
 /** Where the link after the text key whose head is at `at` starts. */
 export function keyEnd(bytes: Uint8Array, at: number): number {
   return at + headLength(bytes[at] as number) + headValue(bytes, at)
+}
+
+/** `cid` with bytes of its own (in the shared slab): a CID that keeps no node's block alive. */
+export function detachedCid(cid: CID): CID {
+  return copiedCid(cid.bytes, 0, cid.bytes.length)
 }

@@ -1,7 +1,6 @@
 import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
 import type { ContentAddressedStore } from './cas.js'
-import { entryMemory } from './node.js'
 
 /** A key, its hash, and the CID of its saved value. */
 export interface HashedEntry {
@@ -57,8 +56,11 @@ export async function* orderByHash(
   }
 }
 
+/** Heap bytes of a buffered entry, its key aside: the object, its hash and its value's CID. */
+const ENTRY_BYTES = 520
+
 function entryCost(entry: HashedEntry): number {
-  return entryMemory(entry.key) + 100 // the entry object and its hash
+  return ENTRY_BYTES + entry.key.length * 2
 }
 
 async function writePartitions(

@@ -1,4 +1,5 @@
-import type { Bucket } from './node.js'
+import { bucketSize } from './bucket-bytes.js'
+import { type BucketEntry, bucketEntries, dropEntry, writeBucket } from './bucket-writer.js'
 import { HamtNode, markDirty } from './node.js'
 import type { TreeContext } from './tree-context.js'
 
@@ -20,9 +21,8 @@ export async function removeEntry(root: HamtNode, key: string, hash: Uint8Array,
     indices.push(index)
     const slot = node.slots[index]
     if (slot === undefined) return false
-    if (slot instanceof Map) {
-      if (!slot.delete(key)) return false
-      if (slot.size === 0) node.slots[index] = undefined
+    if (typeof slot === 'number') {
+      if (!dropEntry(node, index, key)) return false
       break
     }
     const child = slot instanceof HamtNode ? slot : ctx.child(node, index, slot)
@@ -30,30 +30,30 @@ export async function removeEntry(root: HamtNode, key: string, hash: Uint8Array,
     path.push(node)
   }
   for (let level = path.length - 1; level > 0; level--) {
-    const folded = foldIntoBucket(path[level] as HamtNode, ctx.maxBucketSize)
+    const folded = foldedEntries(path[level] as HamtNode, ctx.maxBucketSize)
     if (folded === null) break
-    ;(path[level - 1] as HamtNode).slots[indices[level - 1] as number] = folded
+    const parent = path[level - 1] as HamtNode
+    const index = indices[level - 1] as number
+    if (folded.length === 0) parent.slots[index] = undefined
+    else writeBucket(parent, index, folded)
   }
   markDirty(path)
   return true
 }
 
 /**
- * The single bucket a node's keys fit in (`undefined` when it has none), or `null` when it links
+ * The entries of a node that fit in a single bucket (none when it is empty), or `null` when it links
  * further down or holds more than `maxBucketSize` keys.
  */
-function foldIntoBucket(node: HamtNode, maxBucketSize: number): Bucket | undefined | null {
+function foldedEntries(node: HamtNode, maxBucketSize: number): BucketEntry[] | null {
   let count = 0
   for (const slot of node.slots) {
     if (slot === undefined) continue
-    if (!(slot instanceof Map)) return null
-    count += slot.size
+    if (typeof slot !== 'number') return null
+    count += bucketSize(node.data, slot)
     if (count > maxBucketSize) return null
   }
-  if (count === 0) return undefined
-  const bucket: Bucket = new Map()
-  for (const slot of node.slots) {
-    if (slot instanceof Map) for (const [key, value] of slot) bucket.set(key, value)
-  }
-  return bucket
+  const entries: BucketEntry[] = []
+  for (const slot of node.slots) if (typeof slot === 'number') entries.push(...bucketEntries(node.data, slot))
+  return entries
 }

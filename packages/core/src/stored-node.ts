@@ -1,6 +1,5 @@
 import type { CID } from 'multiformats/cid'
-import type { BucketView } from './node.js'
-import { cidEnd, cidOf, cidStart, headLength, headValue, keyAt, keyEnd } from './node-bytes.js'
+import { cidEnd, cidStart, copiedCid } from './node-bytes.js'
 import { parseNode, SLOT_COUNT } from './node-parser.js'
 import { checkPlace, type NodePlace } from './node-place.js'
 
@@ -84,80 +83,6 @@ export function linkCid(node: StoredNode, index: number): CID {
   return copiedCid(node.bytes, cidStart(node.bytes, at), cidEnd(node.bytes, at))
 }
 
-/**
- * The CID of `key`'s value in the bucket of slot `index` (a {@link BUCKET}), or `undefined`: a view
- * of the node's block (see {@link detachedCid} before handing it out).
- * `key` is compared with the stored UTF-8 bytes; `keyBytes`, when the key is not ASCII, are its UTF-8
- * bytes (an ASCII key is compared code unit by code unit).
- */
-export function findInBucket(
-  node: StoredNode,
-  index: number,
-  key: string,
-  keyBytes: Uint8Array | undefined,
-): CID | undefined {
-  const bytes = node.bytes
-  let at = node.starts[index] as number
-  const count = headValue(bytes, at)
-  at += headLength(bytes[at] as number)
-  const length = keyBytes === undefined ? key.length : keyBytes.length
-  for (let entry = 0; entry < count; entry++) {
-    const end = keyEnd(bytes, at)
-    if (headValue(bytes, at) === length && sameKey(bytes, end - length, key, keyBytes)) {
-      return cidOf(bytes.subarray(cidStart(bytes, end), cidEnd(bytes, end)))
-    }
-    at = cidEnd(bytes, end)
-  }
-  return undefined
-}
-
-function sameKey(bytes: Uint8Array, start: number, key: string, keyBytes: Uint8Array | undefined): boolean {
-  if (keyBytes === undefined) {
-    for (let i = 0; i < key.length; i++) if (bytes[start + i] !== key.charCodeAt(i)) return false
-    return true
-  }
-  for (let i = 0; i < keyBytes.length; i++) if (bytes[start + i] !== keyBytes[i]) return false
-  return true
-}
-
-/** The bucket of slot `index` (a {@link BUCKET}), read as it is walked: keys made only when asked for. */
-export class StoredBucket implements BucketView {
-  constructor(
-    readonly node: StoredNode,
-    readonly index: number,
-  ) {}
-
-  /** Number of keys. */
-  get size(): number {
-    return headValue(this.node.bytes, this.node.starts[this.index] as number)
-  }
-
-  /** The keys, in stored order. */
-  *keys(): IterableIterator<string> {
-    const bytes = this.node.bytes
-    let at = this.node.starts[this.index] as number
-    const count = headValue(bytes, at)
-    at += headLength(bytes[at] as number)
-    for (let entry = 0; entry < count; entry++) {
-      yield keyAt(bytes, at)
-      at = cidEnd(bytes, keyEnd(bytes, at))
-    }
-  }
-
-  /** The keys with the CIDs of their values. */
-  *[Symbol.iterator](): IterableIterator<[string, CID]> {
-    const bytes = this.node.bytes
-    let at = this.node.starts[this.index] as number
-    const count = headValue(bytes, at)
-    at += headLength(bytes[at] as number)
-    for (let entry = 0; entry < count; entry++) {
-      const end = keyEnd(bytes, at)
-      yield [keyAt(bytes, at), copiedCid(bytes, cidStart(bytes, end), cidEnd(bytes, end))]
-      at = cidEnd(bytes, end)
-    }
-  }
-}
-
 /** Whether the node holds no keys and no links: the only node that may sit at any path. */
 export function isEmptyStored(node: StoredNode): boolean {
   return node.bytes.length === 3 + SLOT_COUNT
@@ -170,27 +95,4 @@ export function isStoredChildOf(child: StoredNode, parent: StoredNode, index: nu
   if (path.length !== at + 1 || path[at] !== index) return false
   for (let i = 0; i < at; i++) if (path[i] !== parent.path[i]) return false
   return true
-}
-
-/** `cid` with bytes of its own (in the shared slab): a CID that keeps no node's block alive. */
-export function detachedCid(cid: CID): CID {
-  return copiedCid(cid.bytes, 0, cid.bytes.length)
-}
-
-// CIDs handed out are copied into a shared slab: a caller keeping one keeps 64 KiB at most, never a
-// node's block.
-const SLAB_SIZE = 64 * 1024
-let slab = new Uint8Array(SLAB_SIZE)
-let used = 0
-
-function copiedCid(bytes: Uint8Array, start: number, end: number): CID {
-  const length = end - start
-  if (used + length > SLAB_SIZE) {
-    slab = new Uint8Array(SLAB_SIZE)
-    used = 0
-  }
-  const copy = slab.subarray(used, used + length)
-  for (let i = 0; i < length; i++) copy[i] = bytes[start + i] as number
-  used += length
-  return cidOf(copy)
 }

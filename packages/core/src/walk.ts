@@ -1,10 +1,10 @@
 import type { CID } from 'multiformats/cid'
+import { type BucketView, EncodedBucket } from './bucket-bytes.js'
 import { CidSet } from './cid-key.js'
 import { InvalidNodeError } from './errors.js'
 import type { StoredContext } from './lookup.js'
-import type { BucketView } from './node.js'
 import { HamtNode, isEmptyNode, SLOT_COUNT } from './node.js'
-import { BUCKET, isEmptyStored, LINK, linkCid, StoredBucket, type StoredNode, slotKind } from './stored-node.js'
+import { BUCKET, isEmptyStored, LINK, linkCid, type StoredNode, slotKind } from './stored-node.js'
 import type { TreeContext } from './tree-context.js'
 
 /** A node as a walk reads it: its CID (when it has one), whether it is empty, its buckets and children. */
@@ -45,7 +45,7 @@ export function walkBuckets(node: HamtNode, ctx: TreeContext): AsyncGenerator<Bu
       for (let index = 0; index < at.slots.length; index++) {
         const slot = at.slots[index]
         if (slot === undefined) continue
-        if (slot instanceof Map) buckets.push(slot)
+        if (typeof slot === 'number') buckets.push(new EncodedBucket(at.data, slot))
         else children.push(slot instanceof HamtNode ? slot : ctx.child(at, index, slot))
       }
       return { cid: at.cid, empty: isEmptyNode(at), buckets, children }
@@ -66,7 +66,7 @@ export function walkStoredBuckets(node: StoredNode, ctx: StoredContext): AsyncGe
       const children: (StoredNode | Promise<StoredNode>)[] = []
       for (let index = 0; index < SLOT_COUNT; index++) {
         const kind = slotKind(at, index)
-        if (kind === BUCKET) buckets.push(new StoredBucket(at, index))
+        if (kind === BUCKET) buckets.push(new EncodedBucket(at.bytes, at.starts[index] as number))
         else if (kind === LINK) children.push(ctx.cached(at, index) ?? ctx.child(at, index, linkCid(at, index)))
       }
       return { cid: at.cid, empty: isEmptyStored(at), buckets, children }
@@ -76,14 +76,17 @@ export function walkStoredBuckets(node: StoredNode, ctx: StoredContext): AsyncGe
 }
 
 /**
- * A copy of the loaded part of a write-mode tree: buckets copied, loaded children copied, unloaded
- * children left as CIDs. Iterating the copy sees the tree as it was, whatever writes follow.
+ * A copy of the loaded part of a write-mode tree: loaded children copied, unloaded children left as
+ * CIDs, arenas shared (a bucket's bytes are never written over). Iterating the copy sees the tree as it
+ * was, whatever writes follow.
  */
 export function snapshot(node: HamtNode): HamtNode {
   return new HamtNode(
-    node.slots.map((slot) => (slot instanceof Map ? new Map(slot) : slot instanceof HamtNode ? snapshot(slot) : slot)),
+    node.slots.map((slot) => (slot instanceof HamtNode ? snapshot(slot) : slot)),
     node.cid,
     node.size,
     node.path,
+    node.data,
+    node.used,
   )
 }

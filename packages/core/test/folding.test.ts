@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { InMemoryCAS } from '../../cas-memory/src/index.js'
 import { blake3HashFn, HAMT, type HashFn } from '../src/index.js'
-import { decodeNode } from '../src/node.js'
+import { decodeNode, EncodedBucket } from '../src/node.js'
 import { collect } from './collect.js'
 
 // Fixed delete cases whose folding crosses two levels, checked against the canonical root (a fresh
@@ -28,7 +28,7 @@ async function rootShape(hamt: HAMT, cas: InMemoryCAS): Promise<Record<number, s
   const node = decodeNode(await cas.load(hamt.rootNodeId), hamt.rootNodeId)
   const shape: Record<number, string[] | 'link'> = {}
   node.slots.forEach((slot, i) => {
-    if (slot instanceof Map) shape[i] = [...slot.keys()].sort()
+    if (typeof slot === 'number') shape[i] = [...new EncodedBucket(node.data, slot).keys()].sort()
     else if (slot !== undefined) shape[i] = 'link'
   })
   return shape

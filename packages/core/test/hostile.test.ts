@@ -2,15 +2,14 @@ import * as dagCbor from '@ipld/dag-cbor'
 import { describe, expect, it } from 'vitest'
 import { InMemoryCAS } from '../../cas-memory/src/index.js'
 import { blake3Cid, blake3HashFn, type CID, type ContentAddressedStore, HAMT, InvalidNodeError } from '../src/index.js'
-import { type EncodableSlot, encodeNodeSlots } from '../src/node-encoder.js'
+import { encodeSlots, type TestSlot } from './encode-slots.js'
 import { ForgingCAS } from './forging-cas.js'
 
 // Every walk over a hostile tree must end, with an InvalidNodeError naming the block at fault.
 
 const utf8 = new TextEncoder()
 const hashOf = (key: string) => blake3HashFn(utf8.encode(key))
-const slots = (fill: (index: number) => EncodableSlot): EncodableSlot[] =>
-  Array.from({ length: 256 }, (_, i) => fill(i))
+const slots = (fill: (index: number) => TestSlot): TestSlot[] => Array.from({ length: 256 }, (_, i) => fill(i))
 
 type Walk = [name: string, run: (hamt: HAMT) => Promise<unknown>]
 
@@ -59,7 +58,7 @@ describe('hostile trees', () => {
   it('a node linking to its own CID (a cycle) ends every walk with an error naming it', async () => {
     const cas = new ForgingCAS()
     const self = blake3Cid(utf8.encode('a forged node'), 'dag-cbor')
-    cas.plant(self, encodeNodeSlots(slots(() => self)))
+    cas.plant(self, encodeSlots(slots(() => self)))
     await expectEveryWalkRefused(cas, self, 'a', (cid) => cid.equals(self))
   })
 
@@ -68,10 +67,10 @@ describe('hostile trees', () => {
     const value = await cas.save(dagCbor.encode(1), 'raw')
     const looping = blake3Cid(utf8.encode('a forged child'), 'dag-cbor')
     // The child links back to itself from every slot; the root holds `a` where it belongs.
-    cas.plant(looping, encodeNodeSlots(slots(() => looping)))
+    cas.plant(looping, encodeSlots(slots(() => looping)))
     const a = hashOf('a')[0] as number
     const root = await cas.save(
-      encodeNodeSlots(slots((i) => (i === a ? new Map([['a', value]]) : i === (a + 1) % 256 ? looping : undefined))),
+      encodeSlots(slots((i) => (i === a ? new Map([['a', value]]) : i === (a + 1) % 256 ? looping : undefined))),
       'dag-cbor',
     )
     const key = Array.from({ length: 1000 }, (_, i) => `b${i}`).find((k) => hashOf(k)[0] === (a + 1) % 256) as string
@@ -83,13 +82,13 @@ describe('hostile trees', () => {
     const value = await cas.save(dagCbor.encode(1), 'raw')
     const blocks: CID[] = []
     let child = await cas.save(
-      encodeNodeSlots(slots((i) => (i === hashOf('a')[4] ? new Map([['a', value]]) : undefined))),
+      encodeSlots(slots((i) => (i === hashOf('a')[4] ? new Map([['a', value]]) : undefined))),
       'dag-cbor',
     )
     blocks.push(child)
     for (let level = 0; level < 4; level++) {
       const link = child
-      child = await cas.save(encodeNodeSlots(slots(() => link)), 'dag-cbor')
+      child = await cas.save(encodeSlots(slots(() => link)), 'dag-cbor')
       blocks.push(child)
     }
     const key = 'b'
@@ -98,11 +97,11 @@ describe('hostile trees', () => {
 
   it('a DAG bomb over an empty leaf is refused as well', async () => {
     const cas = new InMemoryCAS()
-    let child = await cas.save(encodeNodeSlots(slots(() => undefined)), 'dag-cbor')
+    let child = await cas.save(encodeSlots(slots(() => undefined)), 'dag-cbor')
     const blocks = [child]
     for (let level = 0; level < 4; level++) {
       const link = child
-      child = await cas.save(encodeNodeSlots(slots(() => link)), 'dag-cbor')
+      child = await cas.save(encodeSlots(slots(() => link)), 'dag-cbor')
       blocks.push(child)
     }
     const hamt = await HAMT.build({ cas, rootNodeId: child, readOnly: true })
@@ -115,7 +114,7 @@ describe('hostile trees', () => {
     const value = await cas.save(dagCbor.encode(1), 'raw')
     const wrong = ((hashOf('a')[0] as number) + 1) % 256
     const root = await cas.save(
-      encodeNodeSlots(slots((i) => (i === wrong ? new Map([['a', value]]) : undefined))),
+      encodeSlots(slots((i) => (i === wrong ? new Map([['a', value]]) : undefined))),
       'dag-cbor',
     )
     await expectEveryWalkRefused(cas, root, 'a', (cid) => cid.equals(root))
@@ -128,12 +127,12 @@ describe('hostile trees', () => {
     const value = await cas.save(dagCbor.encode(1), 'raw')
     const [a0, a1] = hashOf('a') as unknown as [number, number]
     const child = await cas.save(
-      encodeNodeSlots(slots((i) => (i === a1 ? new Map([['a', value]]) : undefined))),
+      encodeSlots(slots((i) => (i === a1 ? new Map([['a', value]]) : undefined))),
       'dag-cbor',
     )
     // The child hangs under the wrong root slot: `a` matches its slot there, not its path.
     const under = (a0 + 7) % 256
-    const root = await cas.save(encodeNodeSlots(slots((i) => (i === under ? child : undefined))), 'dag-cbor')
+    const root = await cas.save(encodeSlots(slots((i) => (i === under ? child : undefined))), 'dag-cbor')
     const key = Array.from({ length: 2000 }, (_, i) => `b${i}`).find((k) => hashOf(k)[0] === under) as string
     await expectEveryWalkRefused(cas, root, key, (cid) => cid.equals(child))
   })
@@ -146,7 +145,7 @@ describe('hostile trees', () => {
     const first = keys.find((k) => keys.some((j) => j !== k && hashOf(j)[0] === hashOf(k)[0])) as string
     const second = keys.find((j) => j !== first && hashOf(j)[0] === hashOf(first)[0]) as string
     const slot = hashOf(first)[0]
-    const bytes = encodeNodeSlots(
+    const bytes = encodeSlots(
       slots((i) =>
         i === slot
           ? new Map([
@@ -171,7 +170,7 @@ describe('hostile trees', () => {
     const cas = new InMemoryCAS()
     const value = await cas.save(dagCbor.encode(1), 'raw')
     const replacement = '\uFFFD'
-    const bytes = encodeNodeSlots(
+    const bytes = encodeSlots(
       slots((i) => (i === hashOf(replacement)[0] ? new Map([[replacement, value]]) : undefined)),
     )
     const at = Buffer.from(bytes).indexOf(Buffer.from([0x63, 0xef, 0xbf, 0xbd]))
@@ -187,12 +186,9 @@ describe('hostile trees', () => {
     const cas = new InMemoryCAS()
     const hashFn = () => new Uint8Array([0, 0]) // two bytes: nodes at depths 0 and 1 only
     const value = await cas.save(dagCbor.encode(1), 'raw')
-    const leaf = await cas.save(
-      encodeNodeSlots(slots((i) => (i === 0 ? new Map([['a', value]]) : undefined))),
-      'dag-cbor',
-    )
-    const middle = await cas.save(encodeNodeSlots(slots((i) => (i === 0 ? leaf : undefined))), 'dag-cbor')
-    const root = await cas.save(encodeNodeSlots(slots((i) => (i === 0 ? middle : undefined))), 'dag-cbor')
+    const leaf = await cas.save(encodeSlots(slots((i) => (i === 0 ? new Map([['a', value]]) : undefined))), 'dag-cbor')
+    const middle = await cas.save(encodeSlots(slots((i) => (i === 0 ? leaf : undefined))), 'dag-cbor')
+    const root = await cas.save(encodeSlots(slots((i) => (i === 0 ? middle : undefined))), 'dag-cbor')
     await expectEveryWalkRefused(cas, root, 'a', (cid) => cid.equals(leaf), { hashFn })
     const hamt = await HAMT.build({ cas, rootNodeId: root, readOnly: true, hashFn })
     await expect(hamt.get('a')).rejects.toThrow(/deeper than a 2-byte key hash reaches/)

@@ -4,8 +4,8 @@ import { CID } from 'multiformats/cid'
 import { describe, expect, it } from 'vitest'
 import { blake3Cid, InvalidNodeError } from '../src/index.js'
 import { EMPTY_NODE_BYTES } from '../src/node.js'
-import { encodeNodeSlots } from '../src/node-encoder.js'
 import { parseNode } from '../src/node-parser.js'
+import { encodeSlots } from './encode-slots.js'
 import { seeded } from './seeded.js'
 
 const utf8 = new TextEncoder()
@@ -67,7 +67,7 @@ describe('the node parser', () => {
     const slots = Array.from({ length: 256 }, (_, i) =>
       i % 3 === 0 ? new Map([[`k${i}`, i === 9 ? v0 : value]]) : i % 3 === 1 ? child : undefined,
     )
-    const bytes = encodeNodeSlots(slots)
+    const bytes = encodeSlots(slots)
     const starts = parseNode(bytes, blame)
     for (let i = 0; i < 256; i++)
       expect(bytes[starts[i] as number]).toBe(i % 3 === 0 ? 0xa1 : i % 3 === 1 ? 0x81 : 0xa0)
