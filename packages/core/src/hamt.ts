@@ -532,17 +532,21 @@ export class HAMT<V = unknown> {
    * so writing inside the loop is safe.
    */
   async *keys(): AsyncGenerator<string> {
-    for await (const bucket of this.#buckets()) yield* bucket.keys()
+    for await (const buckets of this.#buckets())
+      for (const bucket of buckets) for (const key of bucket.keys()) yield key
   }
 
   /** Every key with its value (see {@link HAMT.keys}). */
   async *entries(): AsyncGenerator<[string, V]> {
-    for await (const bucket of this.#buckets()) {
-      const pairs = [...bucket]
-      const values = pairs.map(([, pointer]) => this.#loadValue(pointer))
-      for (const value of values) value.catch(ignore)
-      for (let i = 0; i < pairs.length; i++) {
-        yield [(pairs[i] as [string, CID])[0], await (values[i] as Promise<V>)]
+    for await (const buckets of this.#buckets()) {
+      // A bucket's values are loaded together: a few at a time, however large they are.
+      for (const bucket of buckets) {
+        const pairs = [...bucket]
+        const values = pairs.map(([, pointer]) => this.#loadValue(pointer))
+        for (const value of values) value.catch(ignore)
+        for (let i = 0; i < pairs.length; i++) {
+          yield [(pairs[i] as [string, CID])[0], await (values[i] as Promise<V>)]
+        }
       }
     }
   }
@@ -550,7 +554,7 @@ export class HAMT<V = unknown> {
   /** Number of keys (py-hamt's `len`); walks the whole tree. */
   async size(): Promise<number> {
     let count = 0
-    for await (const bucket of this.#buckets()) count += bucket.size
+    for await (const buckets of this.#buckets()) for (const bucket of buckets) count += bucket.size
     return count
   }
 
@@ -680,7 +684,8 @@ export class HAMT<V = unknown> {
     return result
   }
 
-  async *#buckets(): AsyncGenerator<BucketView> {
+  /** The buckets of the tree, a node's at a time (see walk.ts). */
+  async *#buckets(): AsyncGenerator<BucketView[]> {
     if (this.#readOnly) {
       yield* walkStoredBuckets(await this.#stored(), this.#readContext)
       return

@@ -16,27 +16,33 @@ interface WalkedNode<N> {
   children: (N | Promise<N>)[]
 }
 
+const ignore = (): void => {}
+
 /**
- * Every bucket under `node`, depth first, each node's own before its children's. A CID met twice (a
- * cycle, or a DAG bomb's shared child) ends the walk with an {@link InvalidNodeError} naming it: an
- * honest tree never links one node from two places, except an empty one, which holds nothing to walk.
+ * The buckets under `node`, a node's at a time, depth first (a node's own before its children's). A
+ * CID met twice (a cycle, or a DAG bomb's shared child) ends the walk with an {@link InvalidNodeError}
+ * naming it: an honest tree never links one node from two places, except an empty one, which holds
+ * nothing to walk.
+ *
+ * One generator over an explicit stack, not one per node: a bucket passed up through a generator per
+ * level cost more than reading it.
  */
-async function* walk<N>(node: N, read: (node: N) => WalkedNode<N>, seen: CidSet): AsyncGenerator<BucketView> {
-  const { cid, empty, buckets, children } = read(node)
-  try {
+async function* walk<N>(node: N, read: (node: N) => WalkedNode<N>, seen: CidSet): AsyncGenerator<BucketView[]> {
+  const pending: (N | Promise<N>)[] = [node]
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { cid, empty, buckets, children } = read(next instanceof Promise ? await next : next)
+    // A prefetch may fail while the walk is elsewhere, or after it has ended: it is awaited, or dropped.
+    for (const child of children) if (child instanceof Promise) child.catch(ignore)
     if (cid !== undefined && !seen.add(cid) && !empty) {
       throw new InvalidNodeError(cid, 'it is linked from more than one place in the tree (a cycle or a DAG bomb)')
     }
-    yield* buckets
-  } finally {
-    // Settle every prefetch, so a failure or an early return cannot leave rejections nobody awaits.
-    for (const child of children) if (child instanceof Promise) child.catch(() => {})
+    if (buckets.length > 0) yield buckets
+    for (let index = children.length - 1; index >= 0; index--) pending.push(children[index] as N | Promise<N>)
   }
-  for (const child of children) yield* walk(child instanceof Promise ? await child : child, read, seen)
 }
 
 /** {@link walk} over a write-mode tree (or a snapshot of one): loaded children, and `ctx` for the rest. */
-export function walkBuckets(node: HamtNode, ctx: TreeContext): AsyncGenerator<BucketView> {
+export function walkBuckets(node: HamtNode, ctx: TreeContext): AsyncGenerator<BucketView[]> {
   return walk<HamtNode>(
     node,
     (at) => {
@@ -58,7 +64,7 @@ export function walkBuckets(node: HamtNode, ctx: TreeContext): AsyncGenerator<Bu
  * {@link walk} over a read-only tree, whose nodes are read in place: a bucket's keys and CIDs are made
  * only when asked for.
  */
-export function walkStoredBuckets(node: StoredNode, ctx: StoredContext): AsyncGenerator<BucketView> {
+export function walkStoredBuckets(node: StoredNode, ctx: StoredContext): AsyncGenerator<BucketView[]> {
   return walk<StoredNode>(
     node,
     (at) => {

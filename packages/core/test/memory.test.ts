@@ -1,5 +1,6 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
+import * as dagCbor from '@ipld/dag-cbor'
 import { describe, expect, it } from 'vitest'
 import { InMemoryCAS } from '../../cas-memory/src/index.js'
 import { HAMT } from '../src/index.js'
@@ -59,6 +60,21 @@ describe('read-only memory', () => {
 })
 
 describe('write-mode memory', () => {
+  it('cacheSize() reports the loaded tree within 2× of what V8 holds', async () => {
+    const cas = new InMemoryCAS()
+    // The values are in the store before the heap is measured: the sets save nothing new.
+    for (const [, value] of entries()) await cas.save(dagCbor.encode(value), 'raw')
+    const before = heap()
+    let h: HAMT | undefined = await HAMT.build({ cas, cacheMaxBytes: Number.POSITIVE_INFINITY })
+    for (const [key, value] of entries()) await h.set(key, value)
+    const reported = await h.cacheSize()
+    const held = heap() - before
+    expect(h).toBeDefined()
+    h = undefined
+    expect(reported).toBeGreaterThan(held / 2)
+    expect(reported).toBeLessThan(held * 2)
+  })
+
   it('set() keeps the loaded tree within cacheMaxBytes, and the root is the unbounded one', async () => {
     const cas = new InMemoryCAS()
     const reference = await committed(cas)
