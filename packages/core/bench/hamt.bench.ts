@@ -111,7 +111,7 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number
 
 /**
- * Milliseconds a fixed integer loop takes: how fast the machine runs right now. On a shared VM this
+ * Milliseconds a fixed integer loop takes: how fast the machine computes right now. On a shared VM this
  * swings by 2× and more from second to second, and every figure with it.
  */
 function machineSpeed(): number {
@@ -122,12 +122,38 @@ function machineSpeed(): number {
   return performance.now() - start
 }
 
+// A random cycle through 16 MiB, half the last-level cache: how long a read that misses the nearer
+// caches takes right now. The loop above misses what other jobs do to the shared cache and memory,
+// and gets are mostly such reads.
+const CHASE = new Int32Array(4 * 1024 * 1024)
+{
+  const order = Array.from(CHASE.keys())
+  for (let i = order.length - 1, seed = 7; i > 0; i--) {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31
+    const j = seed % (i + 1)
+    ;[order[i], order[j]] = [order[j] as number, order[i] as number]
+  }
+  for (let i = 0; i < order.length; i++) CHASE[order[i] as number] = order[(i + 1) % order.length] as number
+}
+
+/** Nanoseconds a dependent read takes in {@link CHASE}. */
+function memoryLatency(): number {
+  const steps = 2_000_000
+  const start = performance.now()
+  let at = 0
+  for (let i = 0; i < steps; i++) at = CHASE[at] as number
+  if (at === -1) console.log(at)
+  return ((performance.now() - start) * 1e6) / steps
+}
+
 const loopMs: number[] = []
+const readNs: number[] = []
 
 async function rounds(count: number, bench: () => Promise<Figures>): Promise<Figures[]> {
   const runs: Figures[] = []
   for (let r = 0; r < count; r++) {
     loopMs.push(machineSpeed())
+    readNs.push(memoryLatency())
     runs.push(await bench())
   }
   return runs
@@ -161,7 +187,18 @@ for (const key of Object.keys(labels) as (keyof Figures)[]) {
     `${labels[key].padEnd(24)}${fmt(median(mine)).padStart(11)}${range.padStart(20)}${fmt(theirs).padStart(14)}${`${ratio.toFixed(1)}x`.padStart(9)}${fmt(targets[key]).padStart(11)} ${mark}`,
   )
 }
+console.log('rounds (ours), each with the machine as it was just before it:')
+ours.forEach((figures, r) => {
+  const each = (Object.keys(labels) as (keyof Figures)[]).map((key) => `${key} ${fmt(figures[key])}`).join(', ')
+  console.log(
+    `  ${r + 1}: loop ${(loopMs[r] as number).toFixed(0)} ms, read ${(readNs[r] as number).toFixed(0)} ns; ${each}`,
+  )
+})
 console.log(
   `machine: a fixed loop took ${Math.min(...loopMs).toFixed(0)}–${Math.max(...loopMs).toFixed(0)} ms over the rounds ` +
     '(how much the figures above can swing from the machine alone)',
+)
+console.log(
+  `machine: a read missing the nearer caches took ${Math.min(...readNs).toFixed(0)}–${Math.max(...readNs).toFixed(0)} ns ` +
+    'over the rounds (other jobs on the shared cache and memory; gets are mostly such reads)',
 )
