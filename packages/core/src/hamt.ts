@@ -236,9 +236,10 @@ export class HAMT<V = unknown> {
           await new Promise((resolve) => setTimeout(resolve, 0))
           lastYield = Date.now()
         }
-        await hamt.#spillIfOver(signal)
-        const added = await insertEntry(root, key, hash, value, hamt.#writeContext)
-        hamt.#writeBytes += added
+        // Awaited only when there is something to wait for: most entries need neither.
+        if (hamt.#writeBytes > hamt.#maxBytes) await hamt.#spillIfOver(signal)
+        const added = insertEntry(root, key, hash, value, hamt.#writeContext)
+        hamt.#writeBytes += typeof added === 'number' ? added : await added
       }
     })
     await hamt.makeReadOnly({ signal })
