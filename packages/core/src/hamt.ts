@@ -2,6 +2,7 @@ import * as dagCbor from '@ipld/dag-cbor'
 import type { CID } from 'multiformats/cid'
 import pLimit from 'p-limit'
 import { abortable } from './abortable.js'
+import { inBatches } from './batches.js'
 import type { BucketView } from './bucket-bytes.js'
 import type { ContentAddressedStore } from './cas.js'
 import {
@@ -230,43 +231,60 @@ export class HAMT<V = unknown> {
     await hamt.#enqueue(async () => {
       const root = hamt.#root as HamtNode
       let lastYield = Date.now()
-      for await (const { key, hash, value } of ordered) {
-        // A store answering from memory never leaves the microtask queue: let timers and I/O run.
-        if (Date.now() - lastYield > 20) {
-          await new Promise((resolve) => setTimeout(resolve, 0))
-          lastYield = Date.now()
+      for await (const batch of ordered) {
+        for (const { key, hash, value } of batch) {
+          // A store answering from memory never leaves the microtask queue: let timers and I/O run.
+          if (Date.now() - lastYield > 20) {
+            await new Promise((resolve) => setTimeout(resolve, 0))
+            lastYield = Date.now()
+          }
+          // Awaited only when there is something to wait for: most entries need neither.
+          if (hamt.#writeBytes > hamt.#maxBytes) await hamt.#spillIfOver(signal)
+          const added = insertEntry(root, key, hash, value, hamt.#writeContext)
+          hamt.#writeBytes += typeof added === 'number' ? added : await added
         }
-        // Awaited only when there is something to wait for: most entries need neither.
-        if (hamt.#writeBytes > hamt.#maxBytes) await hamt.#spillIfOver(signal)
-        const added = insertEntry(root, key, hash, value, hamt.#writeContext)
-        hamt.#writeBytes += typeof added === 'number' ? added : await added
       }
     })
     await hamt.makeReadOnly({ signal })
     return hamt
   }
 
-  /** Saves the values of `entries`, up to 32 at once, yielding them in order with their hashes. */
+  /**
+   * Saves the values of `entries`, up to 32 at once, yielding them in order with their hashes, in
+   * batches: a batch is yielded once its values are saved, while the next one's saves run.
+   */
   async *#savedValues(
     entries: Iterable<readonly [string, V]> | AsyncIterable<readonly [string, V]>,
     signal: AbortSignal | undefined,
-  ): AsyncGenerator<HashedEntry> {
-    const window: { key: string; hash: Uint8Array; value: Promise<CID> }[] = []
+  ): AsyncGenerator<HashedEntry[]> {
+    const batch = FLUSH_CONCURRENCY / 2
+    let pending: { key: string; hash: Uint8Array; value: Promise<CID> }[] = []
+    const saved = async (ready: typeof pending): Promise<HashedEntry[]> => {
+      const values = await Promise.all(ready.map((entry) => entry.value))
+      return ready.map((entry, i) => ({ key: entry.key, hash: entry.hash, value: values[i] as CID }))
+    }
     try {
-      for await (const [key, value] of entries) {
-        checkKey(key)
-        const bytes = this.#encodeValue(key, value)
-        const saved = abortable(this.cas.save(bytes, 'raw', { signal }), signal)
-        saved.catch(ignore)
-        window.push({ key, hash: this.#hash(key), value: saved })
-        if (window.length >= FLUSH_CONCURRENCY) {
-          const next = window.shift() as (typeof window)[number]
-          yield { key: next.key, hash: next.hash, value: await next.value }
+      for await (const items of inBatches(entries, batch)) {
+        for (const [key, value] of items) {
+          checkKey(key)
+          const bytes = this.#encodeValue(key, value)
+          const save = abortable(this.cas.save(bytes, 'raw', { signal }), signal)
+          save.catch(ignore)
+          pending.push({ key, hash: this.#hash(key), value: save })
+        }
+        if (pending.length >= FLUSH_CONCURRENCY) {
+          const ready = pending.slice(0, batch)
+          pending = pending.slice(batch)
+          yield await saved(ready)
         }
       }
-      for (const next of window.splice(0)) yield { key: next.key, hash: next.hash, value: await next.value }
+      while (pending.length > 0) {
+        const ready = pending.slice(0, batch)
+        pending = pending.slice(batch)
+        yield await saved(ready)
+      }
     } finally {
-      for (const pending of window) pending.value.catch(ignore)
+      for (const entry of pending) entry.value.catch(ignore)
     }
   }
 

@@ -163,6 +163,26 @@ describe('HAMT.fromEntries', () => {
     expect(again.rootNodeId.toString()).toBe(reference.toString())
   })
 
+  it('fails whole when the save of a value fails midway, and stops reading the entries when aborted', async () => {
+    const cas = new FaultInjectingCAS()
+    const reference = await committed(cas.inner)
+    cas.onSave = (codec, n) => (codec === 'raw' && n === 5_000 ? new Error('value lost') : undefined)
+    await expect(HAMT.fromEntries(entries(), { cas })).rejects.toThrow('value lost')
+    cas.onSave = () => undefined
+    const controller = new AbortController()
+    let read = 0
+    async function* stream() {
+      for (const entry of entries()) {
+        if (++read === 1_000) controller.abort(new Error('enough'))
+        yield entry
+      }
+    }
+    await expect(HAMT.fromEntries(stream(), { cas, signal: controller.signal })).rejects.toThrow('enough')
+    expect(read).toBeLessThan(1_100)
+    const again = await HAMT.fromEntries(entries(), { cas })
+    expect(again.rootNodeId.toString()).toBe(reference.toString())
+  })
+
   it('lets a later duplicate win, and refuses bad entries with a typed error', async () => {
     const cas = new InMemoryCAS()
     const built = await HAMT.fromEntries(
