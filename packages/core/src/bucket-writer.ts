@@ -65,11 +65,11 @@ function reserve(node: HamtNode, length: number): number {
   return at
 }
 
-/** Writes the entry `key`: `cid` at `at`; returns where it ends (`key`'s bytes are in `keyBytes`). */
-function writeEntry(out: Uint8Array, at: number, keyLength: number, cid: Uint8Array): number {
-  at = writeHead(out, at, TEXT, keyLength)
-  for (let i = 0; i < keyLength; i++) out[at + i] = keyBytes[i] as number
-  return writeLink(out, at + keyLength, cid)
+/** Writes the entry of the key whose UTF-8 bytes are `key[0..length)` and `cid` at `at`; returns where it ends. */
+function writeEntry(out: Uint8Array, at: number, key: Uint8Array, length: number, cid: Uint8Array): number {
+  at = writeHead(out, at, TEXT, length)
+  for (let i = 0; i < length; i++) out[at + i] = key[i] as number
+  return writeLink(out, at + length, cid)
 }
 
 /** DAG-CBOR's order of the stored key whose head is at `at` against the key in `keyBytes`. */
@@ -86,12 +86,13 @@ function compareStoredKey(data: Uint8Array, at: number, keyLength: number): numb
 
 /**
  * Points `key` at the CID whose bytes are `cid` in the bucket of slot `index` (an empty slot gets a
- * bucket of one): a new bucket with the entry added, or replaced when the key is there. The caller
+ * bucket of one): a new bucket with the entry added, or replaced. `link` is where the key's entry has
+ * its link now, as `findEntry` tells it, or -1 when the key is not in the bucket. The caller
  * decides whether the bucket may grow.
  *
  * @returns the bytes the node's arena grew by.
  */
-export function putEntry(node: HamtNode, index: number, key: string, cid: Uint8Array): number {
+export function putEntry(node: HamtNode, index: number, key: string, cid: Uint8Array, link: number): number {
   const before = node.data.byteLength
   const keyLength = encodeKey(key)
   const entryLength = headSize(keyLength) + keyLength + linkSize(cid.length)
@@ -99,49 +100,39 @@ export function putEntry(node: HamtNode, index: number, key: string, cid: Uint8A
   if (typeof slot !== 'number') {
     const at = reserve(node, 1 + entryLength)
     node.data[at] = MAP | 1
-    node.used = writeEntry(node.data, at + 1, keyLength, cid)
+    node.used = writeEntry(node.data, at + 1, keyBytes, keyLength, cid)
     node.slots[index] = at
     return node.data.byteLength - before
   }
-  // Measure the new bucket: the old one, less the key's old entry if it has one, plus the new entry.
+  // The new bucket: the old one, less the key's old entry if it has one, plus the new entry. Offsets
+  // are kept relative to the bucket, which moves if the arena does.
   let data = node.data
-  let count = headValue(data, slot)
-  let length = bucketEnd(data, slot) - slot - headSize(count) + entryLength
-  let read = slot + headLength(data[slot] as number)
-  for (let entry = 0; entry < count; entry++) {
-    const end = cidEnd(data, keyEnd(data, read))
-    if (compareStoredKey(data, read, keyLength) === 0) {
-      length -= end - read
-      count--
-      break
-    }
-    read = end
-  }
-  count++
-  length += headSize(count)
+  const oldCount = headValue(data, slot)
+  const replaced = link < 0 ? -1 : link - keyLength - headSize(keyLength) - slot
+  const replacedLength = link < 0 ? 0 : cidEnd(data, link) - (slot + replaced)
+  const count = link < 0 ? oldCount + 1 : oldCount
+  const length = bucketEnd(data, slot) - slot - headSize(oldCount) + headSize(count) + entryLength - replacedLength
   let at = reserve(node, length)
-  // The arena may be new, and the bucket moved with it.
   data = node.data
   slot = node.slots[index] as number
-  const oldCount = headValue(data, slot)
-  read = slot + headLength(data[slot] as number)
+  const start = at
   at = writeHead(data, at, MAP, count)
+  let read = slot + headLength(data[slot] as number)
   let written = false
   for (let entry = 0; entry < oldCount; entry++) {
     const end = cidEnd(data, keyEnd(data, read))
-    const order = compareStoredKey(data, read, keyLength)
-    if (order >= 0 && !written) {
-      at = writeEntry(data, at, keyLength, cid)
+    if (!written && (read - slot === replaced || compareStoredKey(data, read, keyLength) > 0)) {
+      at = writeEntry(data, at, keyBytes, keyLength, cid)
       written = true
     }
-    if (order !== 0) {
+    if (read - slot !== replaced) {
       data.copyWithin(at, read, end)
       at += end - read
     }
     read = end
   }
-  if (!written) at = writeEntry(data, at, keyLength, cid)
-  node.slots[index] = node.used
+  if (!written) at = writeEntry(data, at, keyBytes, keyLength, cid)
+  node.slots[index] = start
   node.used = at
   return node.data.byteLength - before
 }
@@ -217,11 +208,7 @@ export function writeBucket(node: HamtNode, index: number, entries: readonly Buc
   const data = node.data
   node.slots[index] = at
   at = writeHead(data, at, MAP, keyed.length)
-  for (const { bytes, cid } of keyed) {
-    at = writeHead(data, at, TEXT, bytes.length)
-    data.set(bytes, at)
-    at = writeLink(data, at + bytes.length, cid)
-  }
+  for (const { bytes, cid } of keyed) at = writeEntry(data, at, bytes, bytes.length, cid)
   node.used = at
 }
 

@@ -52,7 +52,7 @@ function insertFrom(
     if (index === undefined) throw new HashCollisionError([key], ctx.maxBucketSize)
     const slot = node.slots[index]
     if (slot === undefined) {
-      added = putEntry(node, index, key, value.bytes)
+      added = putEntry(node, index, key, value.bytes, -1)
       node.size += added
       break
     }
@@ -60,7 +60,7 @@ function insertFrom(
       const link = findEntry(node.data, slot, key, nonAsciiBytes(key))
       if (link >= 0 && sameCid(node.data, link, value.bytes)) return 0
       if (link >= 0 || bucketSize(node.data, slot) < ctx.maxBucketSize) {
-        added = putEntry(node, index, key, value.bytes)
+        added = putEntry(node, index, key, value.bytes, link)
         node.size += added
       } else {
         // A bucket written with a larger maxBucketSize may hold more than ours: it all moves down.
