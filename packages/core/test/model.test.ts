@@ -23,6 +23,9 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'vacate' as const }) },
 )
 
+/** Key `n`: ASCII mostly, and now and then not, of every UTF-8 length, so buckets mix both orders. */
+const keyOf = (n: number): string => (n % 5 === 0 ? `ключ-${n}` : n % 7 === 0 ? `κ${n}🌧` : `key-${n}`)
+
 /**
  * Keys share their first `shared` hash bytes, so trees grow `shared` levels deeper, and the next
  * four bytes use 4 slots of 256, so buckets overflow and fold back all the time.
@@ -70,7 +73,7 @@ describe('HAMT against a Map model', () => {
               await hamt.cacheVacate()
               continue
             }
-            const key = `key-${o.key}`
+            const key = keyOf(o.key)
             if (o.kind === 'get') {
               expect(await hamt.get(key)).toEqual(model.get(key))
               expect(await hamt.has(key)).toBe(model.has(key))
