@@ -232,7 +232,7 @@ export class HAMT<V = unknown> {
       const root = hamt.#root as HamtNode
       let lastYield = Date.now()
       for await (const batch of ordered) {
-        for (const { key, hash, value } of batch) {
+        for (const { key, hash, cid } of batch) {
           // A store answering from memory never leaves the microtask queue: let timers and I/O run.
           if (Date.now() - lastYield > 20) {
             await new Promise((resolve) => setTimeout(resolve, 0))
@@ -240,7 +240,7 @@ export class HAMT<V = unknown> {
           }
           // Awaited only when there is something to wait for: most entries need neither.
           if (hamt.#writeBytes > hamt.#maxBytes) await hamt.#spillIfOver(signal)
-          const added = insertEntry(root, key, hash, value, hamt.#writeContext)
+          const added = insertEntry(root, key, hash, cid, hamt.#writeContext)
           hamt.#writeBytes += typeof added === 'number' ? added : await added
         }
       }
@@ -261,7 +261,7 @@ export class HAMT<V = unknown> {
     let pending: { key: string; hash: Uint8Array; value: Promise<CID> }[] = []
     const saved = async (ready: typeof pending): Promise<HashedEntry[]> => {
       const values = await Promise.all(ready.map((entry) => entry.value))
-      return ready.map((entry, i) => ({ key: entry.key, hash: entry.hash, value: values[i] as CID }))
+      return ready.map((entry, i) => ({ key: entry.key, hash: entry.hash, cid: (values[i] as CID).bytes }))
     }
     try {
       for await (const items of inBatches(entries, batch)) {
@@ -420,7 +420,7 @@ export class HAMT<V = unknown> {
     if (this.#writeBytes > this.#maxBytes || !(root instanceof HamtNode)) {
       return this.#insertAfterLoads(key, hash.slice(), pointer, signal)
     }
-    const added = insertEntry(root, key, hash, pointer, this.#writeContext, signal)
+    const added = insertEntry(root, key, hash, pointer.bytes, this.#writeContext, signal)
     if (typeof added === 'number') this.#writeBytes += added
     // Not `+= await`: loading children adds to the total meanwhile.
     else
@@ -437,7 +437,7 @@ export class HAMT<V = unknown> {
       root instanceof HamtNode ? root : await root,
       key,
       hash,
-      pointer,
+      pointer.bytes,
       this.#writeContext,
       signal,
     )

@@ -1,4 +1,3 @@
-import type { CID } from 'multiformats/cid'
 import { bucketSize, findEntry, nonAsciiBytes } from './bucket-bytes.js'
 import { type BucketEntry, bucketEntries, putEntry, writeBucket } from './bucket-writer.js'
 import { HashCollisionError } from './errors.js'
@@ -15,7 +14,8 @@ import type { TreeContext } from './tree-context.js'
  * share the slot's hash prefix, which is the shape py-hamt's insert-only trees have. An insert into
  * a full bucket therefore turns it into the canonical subtree of its keys plus the new one.
  *
- * `signal` is checked after each load, so an aborted insert changes nothing.
+ * `cid` is the bytes of the CID of the key's value. `signal` is checked after each load, so an
+ * aborted insert changes nothing.
  *
  * Synchronous when every node on the way is loaded (the usual case while writing), so an insert
  * makes no promise of its own; a promise of the same result when a child has to be loaded first.
@@ -28,11 +28,11 @@ export function insertEntry(
   root: HamtNode,
   key: string,
   hash: Uint8Array,
-  value: CID,
+  cid: Uint8Array,
   ctx: TreeContext,
   signal?: AbortSignal,
 ): number | Promise<number> {
-  return insertFrom(root, 0, root, key, hash, value, ctx, signal)
+  return insertFrom(root, 0, root, key, hash, cid, ctx, signal)
 }
 
 /** {@link insertEntry}, with the walk already at `node`, `depth` levels down from `root`. */
@@ -42,7 +42,7 @@ function insertFrom(
   root: HamtNode,
   key: string,
   hash: Uint8Array,
-  value: CID,
+  cid: Uint8Array,
   ctx: TreeContext,
   signal: AbortSignal | undefined,
 ): number | Promise<number> {
@@ -52,20 +52,20 @@ function insertFrom(
     if (index === undefined) throw new HashCollisionError([key], ctx.maxBucketSize)
     const slot = node.slots[index]
     if (slot === undefined) {
-      added = putEntry(node, index, key, value.bytes, -1)
+      added = putEntry(node, index, key, cid, -1)
       node.size += added
       break
     }
     if (typeof slot === 'number') {
       const link = findEntry(node.data, slot, key, nonAsciiBytes(key))
-      if (link >= 0 && sameCid(node.data, link, value.bytes)) return 0
+      if (link >= 0 && sameCid(node.data, link, cid)) return 0
       if (link >= 0 || bucketSize(node.data, slot) < ctx.maxBucketSize) {
-        added = putEntry(node, index, key, value.bytes, link)
+        added = putEntry(node, index, key, cid, link)
         node.size += added
       } else {
         // A bucket written with a larger maxBucketSize may hold more than ours: it all moves down.
         hash = hash.slice()
-        const subtree = spill(node, index, { key, hash, cid: value.bytes }, depth + 1, ctx)
+        const subtree = spill(node, index, { key, hash, cid }, depth + 1, ctx)
         node.slots[index] = subtree
         added = subtreeMemory(subtree)
       }
@@ -81,7 +81,7 @@ function insertFrom(
     return child.then((loaded) => {
       // The change is synchronous: past this point an abort would come too late to honour.
       signal?.throwIfAborted()
-      return insertFrom(loaded, next, root, key, hash, value, ctx, signal)
+      return insertFrom(loaded, next, root, key, hash, cid, ctx, signal)
     })
   }
   markPathDirty(root, hash)

@@ -9,7 +9,7 @@ import { seeded } from './seeded.js'
 // (so a later duplicate key wins). Hashes here come from a tiny alphabet, so that many share their
 // first four bytes (what the in-memory sort packs) and some are equal or a prefix of another.
 
-const value = blake3Cid(new Uint8Array([1]), 'raw')
+const cid = blake3Cid(new Uint8Array([1]), 'raw').bytes
 
 function reference(entries: readonly HashedEntry[]): HashedEntry[] {
   return [...entries].sort((a, b) => {
@@ -42,7 +42,7 @@ describe('orderByHash', () => {
     const hash = fc.uint8Array({ minLength: 1, maxLength: 6 }).map((bytes) => bytes.map((b) => b % 3))
     await fc.assert(
       fc.asyncProperty(fc.array(hash, { maxLength: 400 }), fc.integer({ min: 1, max: 50 }), async (hashes, batch) => {
-        const entries = hashes.map((h, i) => ({ key: `k${i}`, hash: h, value }))
+        const entries = hashes.map((h, i) => ({ key: `k${i}`, hash: h, cid }))
         const got = await ordered(entries, batch)
         expect(got.map((e) => e.key)).toEqual(reference(entries).map((e) => e.key))
       }),
