@@ -152,13 +152,17 @@ async function benchSize(n: number): Promise<void> {
     const mark = storeMark(cas)
     const base = heap()
     let most = 0
-    // Sampled from a timer (fromEntries lets timers run), during partitioning and building alike.
+    // Sampled from a timer (fromEntries lets timers run), during partitioning and building alike, and
+    // every tenth of the entries read: a build takes a second or a few, so a sparse timer saw none of it.
     const sample = (): void => {
       most = Math.max(most, heap() - storeGrowth(cas, mark) - base)
     }
-    const sampler = setInterval(sample, n >= 1_000_000 ? 5000 : 500)
+    const sampler = setInterval(sample, n >= 1_000_000 ? 1000 : 100)
     async function* entries(): AsyncGenerator<readonly [string, Uint8Array]> {
-      for (let i = 0; i < n; i++) yield [keyOf(i), valueFor(i)]
+      for (let i = 0; i < n; i++) {
+        if (i % Math.ceil(n / 10) === 0) sample()
+        yield [keyOf(i), valueFor(i)]
+      }
     }
     gcTime = 0
     const start = performance.now()
