@@ -26,8 +26,9 @@ export interface OrderingContext {
  * `source` ordered by key hash (bytewise; equal hashes keep their order), taken and given in batches
  * (see batches.ts), in bounded memory: while the entries fit in `maxBytes` they are sorted in memory;
  * past it they are partitioned by the hash byte at `depth` into scratch chunks in the store, and each
- * partition is then ordered in turn, in partition order, the same way one byte deeper. Every entry is written to the scratch area once per
- * level of partitioning (one level up to about 256 × `maxBytes` of entries).
+ * partition is then ordered in turn, in partition order, the same way one byte deeper. Every entry is
+ * written to the scratch area once per level of partitioning (one level up to about 256 × `maxBytes`
+ * of entries).
  */
 export async function* orderByHash(
   source: AsyncIterable<readonly HashedEntry[]>,
