@@ -8,21 +8,9 @@ import { equals } from 'multiformats/bytes'
 import type { CID } from 'multiformats/cid'
 import { describe, expect, it } from 'vitest'
 import { BlockstoreCAS, casAsBlockstore, ReadOnlyBlockstoreError, UnsupportedOperationError } from '../src/index.js'
-import { randomBytes } from './helpers.js'
+import { concatBytes, randomBytes } from './helpers.js'
 
 const MiB = 1_048_576
-
-async function collect(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = []
-  for await (const chunk of source) chunks.push(chunk)
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
-  let at = 0
-  for (const chunk of chunks) {
-    out.set(chunk, at)
-    at += chunk.length
-  }
-  return out
-}
 
 /** A store with `save` and `load` only, as a user's own backend would be. */
 class PlainCAS implements ContentAddressedStore {
@@ -43,9 +31,11 @@ describe('casAsBlockstore', () => {
       const blockstore = casAsBlockstore(cas)
       const entry = await exporter(cid, blockstore)
       if (entry.type !== 'file') throw new Error(`expected a file, got ${entry.type}`)
-      expect(equals(await collect(entry.content({ offset: MiB, length: 10 })), data.subarray(MiB, MiB + 10))).toBe(true)
+      expect(equals(await concatBytes(entry.content({ offset: MiB, length: 10 })), data.subarray(MiB, MiB + 10))).toBe(
+        true,
+      )
       // The root block itself, not the file.
-      const root = await collect(blockstore.get(cid))
+      const root = await concatBytes(blockstore.get(cid))
       expect(root.length).toBeLessThan(200)
       expect(await blockstore.has(cid)).toBe(true)
     }
@@ -64,7 +54,7 @@ describe('casAsBlockstore', () => {
     while (frontier.length > 0) {
       const next: CID[] = []
       for await (const { cid, bytes } of source.getMany(frontier)) {
-        const block = await collect(bytes)
+        const block = await concatBytes(bytes)
         await target.put(cid, block)
         copied++
         if (cid.code === dagCbor.code) {
@@ -83,14 +73,14 @@ describe('casAsBlockstore', () => {
     const blockstore = casAsBlockstore(new InMemoryCAS())
     const missing = blake3Cid(new Uint8Array([1]), 'raw')
     expect(await blockstore.has(missing)).toBe(false)
-    const error = await collect(blockstore.get(missing)).catch((e: unknown) => e)
+    const error = await concatBytes(blockstore.get(missing)).catch((e: unknown) => e)
     expect((error as Error).name).toBe('NotFoundError')
     expect((error as Error).message).toContain(missing.toString())
     await expect(blockstore.put(missing, new Uint8Array([1]))).rejects.toBeInstanceOf(ReadOnlyBlockstoreError)
     await expect(blockstore.delete(missing)).rejects.toThrow(/read-only/)
-    await expect(collect(blockstore.putMany([]) as never)).rejects.toBeInstanceOf(ReadOnlyBlockstoreError)
-    await expect(collect(blockstore.deleteMany([]) as never)).rejects.toBeInstanceOf(ReadOnlyBlockstoreError)
-    const listing = await collect(blockstore.getAll() as never).catch((e: unknown) => e)
+    await expect(concatBytes(blockstore.putMany([]) as never)).rejects.toBeInstanceOf(ReadOnlyBlockstoreError)
+    await expect(concatBytes(blockstore.deleteMany([]) as never)).rejects.toBeInstanceOf(ReadOnlyBlockstoreError)
+    const listing = await concatBytes(blockstore.getAll() as never).catch((e: unknown) => e)
     expect(listing).toBeInstanceOf(UnsupportedOperationError)
     expect((listing as UnsupportedOperationError).code).toBe('ERR_UNSUPPORTED')
   })
@@ -100,11 +90,11 @@ describe('casAsBlockstore', () => {
     const small = await cas.save(new Uint8Array([1, 2, 3]), 'raw')
     const big = await cas.save(randomBytes(MiB + 1, 2), 'raw')
     const blockstore = casAsBlockstore(cas)
-    expect(await collect(blockstore.get(small))).toEqual(new Uint8Array([1, 2, 3]))
-    await expect(collect(blockstore.get(big))).rejects.toThrow(/block-level reads/)
+    expect(await concatBytes(blockstore.get(small))).toEqual(new Uint8Array([1, 2, 3]))
+    await expect(concatBytes(blockstore.get(big))).rejects.toThrow(/block-level reads/)
     await expect(blockstore.has(big)).rejects.toBeInstanceOf(UnsupportedOperationError)
     const controller = new AbortController()
     controller.abort(new Error('stop'))
-    await expect(collect(blockstore.get(small, controller))).rejects.toThrow('stop')
+    await expect(concatBytes(blockstore.get(small, controller))).rejects.toThrow('stop')
   })
 })

@@ -5,6 +5,7 @@ import { MemoryBlockstore } from 'blockstore-core/memory'
 import { FsBlockstore } from 'blockstore-fs'
 import type { Blockstore } from 'interface-blockstore'
 
+export { concatBytes } from '../../../tools/test-support/collect.js'
 export { randomBytes } from '../../../tools/test-support/random-bytes.js'
 
 /** A real blockstore to run a test on, and how to clean it up. */
